@@ -1,0 +1,3 @@
+from beteiligung.cli import main
+
+main()

@@ -1,0 +1,90 @@
+"""Accounts hold the minimum (DS-03): e-mail, password hash, display name, language.
+
+Deleting a user deletes the rows below by cascade; public contributions of later features point
+to ``user.id`` with ``ON DELETE SET NULL`` and render as "Gelöschtes Konto".
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.db import Base
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    MODERATOR = "moderator"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    # Stored lower-cased and stripped, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(60))
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    # Bumped on password change, reset and "log out everywhere": sessions carrying an older value end.
+    auth_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class Membership(Base):
+    """A user's role in one organisation."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="noload")
+
+
+class Consent(Base):
+    """Proof that a user accepted (or agreed to) a text in a given version (DS-02)."""
+
+    __tablename__ = "consent"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(40))  # e.g. "nutzungsbedingungen", "datenschutz"
+    text_version: Mapped[int] = mapped_column(Integer)
+    given_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class TokenPurpose(enum.StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+    CHANGE_EMAIL = "change_email"
+
+
+class EmailToken(Base):
+    """A one-time link sent by mail. Only the SHA-256 of the token is stored (SEC-04)."""
+
+    __tablename__ = "email_token"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        Enum(TokenPurpose, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    new_email: Mapped[str | None] = mapped_column(String(254), default=None)

@@ -1,0 +1,469 @@
+"""Account pages: register, verify, log in and out, reset, "Mein Konto", "Meine Daten", delete.
+
+Every form works as a plain POST (errors: 422 with the full page; success: 303) and with htmx
+(errors: the form's block; success: HX-Redirect). See :mod:`beteiligung.web.responses`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung import i18n
+from beteiligung.accounts import actions
+from beteiligung.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmTokenForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from beteiligung.accounts.guards import login_required
+from beteiligung.accounts.models import TokenPurpose, User
+from beteiligung.accounts.privacy import export_user_data
+from beteiligung.accounts.sessions import rotate_session
+from beteiligung.accounts.tokens import find_token
+from beteiligung.db import utcnow
+from beteiligung.i18n import gettext as _
+from beteiligung.i18n.middleware import LANG_COOKIE
+from beteiligung.infra import (
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_PER_IP,
+    REGISTER_PER_IP,
+    RESET_PER_ACCOUNT,
+    RESET_PER_IP,
+    RateLimiter,
+)
+from beteiligung.mail.service import Mailer
+from beteiligung.web.context import settings_of
+from beteiligung.web.forms import Form
+from beteiligung.web.responses import flash, redirect_after_post, render, safe_next
+
+Req = Request[Any, Any, Any]
+
+
+def _mailer(request: Req) -> Mailer:
+    return request.app.state["mailer"]  # type: ignore[no-any-return]
+
+
+def _limiter(request: Req) -> RateLimiter:
+    return request.app.state["limiter"]  # type: ignore[no-any-return]
+
+
+def _ip(request: Req) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _user(request: Req) -> User:
+    user = request.state.get("user")
+    if user is None:
+        raise NotAuthorizedException("login required")
+    return user  # type: ignore[no-any-return]
+
+
+async def _form_data(request: Req) -> dict[str, Any]:
+    data = await request.form()
+    return {key: data.get(key) for key in data}
+
+
+def _form_page(request: Req, template: str, form: Form, *, status: int = HTTP_422_UNPROCESSABLE_ENTITY,
+               block: str = "form", headers: dict[str, str] | None = None, **ctx: Any) -> Template:
+    return render(request, template, {"form": form, **ctx}, block=block, status=status, headers=headers)
+
+
+def _too_many(request: Req, template: str, form: Form, retry_after: int, **ctx: Any) -> Template:
+    minutes = max(1, (retry_after + 59) // 60)
+    form.add_error(
+        None,
+        i18n.ngettext(
+            "Zu viele Versuche. Bitte warten Sie %(num)s Minute und versuchen Sie es dann erneut.",
+            "Zu viele Versuche. Bitte warten Sie %(num)s Minuten und versuchen Sie es dann erneut.",
+            minutes,
+        ),
+    )
+    return _form_page(request, template, form, status=HTTP_429_TOO_MANY_REQUESTS,
+                      headers={"Retry-After": str(retry_after)}, **ctx)
+
+
+def _sign_in(request: Req, user: User) -> None:
+    """Start an authenticated session under a new id (SEC-06)."""
+    rotate_session(request.scope)
+    request.set_session({"uid": user.id, "av": user.auth_version, "iat": time.time()})
+
+
+# --------------------------------------------------------------------------------------------
+# Registration
+# --------------------------------------------------------------------------------------------
+@get("/registrieren", name="register")
+async def register_page(request: Req) -> Template:
+    return render(request, "accounts/register.html", {"form": RegisterForm()})
+
+
+@post("/registrieren", name="register.submit", opt={"form": ("accounts/register.html", RegisterForm)})
+async def register_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = RegisterForm(await _form_data(request))
+    template = "accounts/register.html"
+    if not form.validate():
+        return _form_page(request, template, form)
+    limit = await _limiter(request).hit(REGISTER_PER_IP, _ip(request))
+    if not limit.allowed:
+        return _too_many(request, template, form, limit.retry_after)
+    settings = settings_of(request)
+    await actions.register_user(
+        db_session,
+        _mailer(request),
+        org=request.state.org,
+        display_name=form.cleaned["display_name"],
+        email=form.cleaned["email"],
+        password=form.cleaned["password"],
+        locale=i18n.current_locale.get(),
+        base_url=settings.resolved_base_url,
+        now=utcnow(),
+    )
+    return redirect_after_post(request, "/registrieren/gesendet")
+
+
+@get("/registrieren/gesendet", name="register.sent")
+async def register_sent(request: Req) -> Template:
+    return render(request, "accounts/message.html", {
+        "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
+        "message": _(
+            "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um Ihre "
+            "E-Mail-Adresse zu bestätigen. Danach können Sie sich anmelden. Keine E-Mail erhalten? "
+            "Schauen Sie bitte auch im Spam-Ordner nach."
+        ),
+    })
+
+
+@get("/email-bestaetigen", name="email.confirm")
+async def confirm_email_page(request: Req, db_session: AsyncSession, token: str = "") -> Template:
+    now = utcnow()
+    valid = (
+        await find_token(db_session, token, TokenPurpose.VERIFY_EMAIL, now)
+        or await find_token(db_session, token, TokenPurpose.CHANGE_EMAIL, now)
+    )
+    form = ConfirmTokenForm(initial={"token": token})
+    if not valid:
+        form.add_error(None, _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie eine neue E-Mail an."))
+    return render(request, "accounts/confirm_email.html", {"form": form, "valid": bool(valid)},
+                  status=200 if valid else 400)
+
+
+@post("/email-bestaetigen", name="email.confirm.submit",
+      opt={"form": ("accounts/confirm_email.html", ConfirmTokenForm)})
+async def confirm_email_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ConfirmTokenForm(await _form_data(request))
+    if not form.validate():
+        return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
+    try:
+        result = await actions.confirm_email(db_session, _mailer(request), token=form.cleaned["token"], now=utcnow())
+    except actions.AccountError as exc:
+        form.add_error(None, exc.message)
+        return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
+    if result.changed_email:
+        flash(request, _("Ihre neue E-Mail-Adresse ist bestätigt."))
+        return redirect_after_post(request, "/konto" if request.state.actor.is_authenticated else "/anmelden")
+    flash(request, _("Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."))
+    return redirect_after_post(request, "/konto" if request.state.actor.is_authenticated else "/anmelden")
+
+
+# --------------------------------------------------------------------------------------------
+# Login / logout
+# --------------------------------------------------------------------------------------------
+@get("/anmelden", name="login")
+async def login_page(request: Req, next: str = "") -> Template:  # noqa: A002 - the query name
+    if request.state.actor.is_authenticated:
+        return render(request, "accounts/message.html", {
+            "title": _("Sie sind angemeldet"),
+            "message": _("Sie sind bereits als %(name)s angemeldet.", name=request.state.actor.display_name),
+        })
+    return render(request, "accounts/login.html", {"form": LoginForm(), "next": safe_next(next, "")})
+
+
+@post("/anmelden", name="login.submit", opt={"form": ("accounts/login.html", LoginForm)})
+async def login_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    data = await _form_data(request)
+    form = LoginForm(data)
+    next_url = safe_next(str(data.get("next") or ""), "")
+    template = "accounts/login.html"
+    if not form.validate():
+        return _form_page(request, template, form, next=next_url)
+    limiter = _limiter(request)
+    email = form.cleaned["email"]
+    per_ip = await limiter.hit(LOGIN_PER_IP, _ip(request))
+    per_account = await limiter.peek(LOGIN_FAILURES_PER_ACCOUNT, email)
+    if not per_ip.allowed or not per_account.allowed:
+        retry = max(per_ip.retry_after if not per_ip.allowed else 0,
+                    per_account.retry_after if not per_account.allowed else 0)
+        return _too_many(request, template, form, retry, next=next_url)
+    user = await actions.authenticate(db_session, email=email, password=form.cleaned["password"], now=utcnow())
+    if user is None:
+        await limiter.hit(LOGIN_FAILURES_PER_ACCOUNT, email)
+        form.add_error(None, _("E-Mail-Adresse oder Passwort ist falsch."))
+        return _form_page(request, template, form, next=next_url)
+    if user.email_verified_at is None:
+        form.add_error(None, _(
+            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer E-Mail. "
+            "Wir haben Ihnen soeben einen neuen Link geschickt."
+        ))
+        await actions.resend_verification(
+            db_session, _mailer(request), user=user, org=request.state.org,
+            base_url=settings_of(request).resolved_base_url, now=utcnow(),
+        )
+        return _form_page(request, template, form, status=403, next=next_url)
+    await limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
+    _sign_in(request, user)
+    if user.locale in i18n.LOCALES:
+        i18n.current_locale.set(user.locale)
+    flash(request, _("Willkommen, %(name)s! Sie sind angemeldet.", name=user.display_name))
+    return redirect_after_post(request, next_url or "/konto")
+
+
+@post("/abmelden", name="logout")
+async def logout(request: Req) -> Response[Any]:
+    request.clear_session()
+    flash(request, _("Sie sind abgemeldet."))
+    return redirect_after_post(request, "/")
+
+
+# --------------------------------------------------------------------------------------------
+# Forgotten password
+# --------------------------------------------------------------------------------------------
+@get("/passwort-vergessen", name="password.forgot")
+async def forgot_page(request: Req) -> Template:
+    return render(request, "accounts/forgot.html", {"form": ForgotPasswordForm()})
+
+
+@post("/passwort-vergessen", name="password.forgot.submit",
+      opt={"form": ("accounts/forgot.html", ForgotPasswordForm)})
+async def forgot_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ForgotPasswordForm(await _form_data(request))
+    if not form.validate():
+        return _form_page(request, "accounts/forgot.html", form)
+    limiter = _limiter(request)
+    per_ip = await limiter.hit(RESET_PER_IP, _ip(request))
+    if not per_ip.allowed:
+        return _too_many(request, "accounts/forgot.html", form, per_ip.retry_after)
+    # Over the per-account limit we quietly send nothing: the answer stays the same (SEC-03).
+    if (await limiter.hit(RESET_PER_ACCOUNT, form.cleaned["email"])).allowed:
+        await actions.request_password_reset(
+            db_session, _mailer(request), email=form.cleaned["email"], org=request.state.org,
+            base_url=settings_of(request).resolved_base_url, now=utcnow(),
+        )
+    return redirect_after_post(request, "/passwort-vergessen/gesendet")
+
+
+@get("/passwort-vergessen/gesendet", name="password.forgot.sent")
+async def forgot_sent(request: Req) -> Template:
+    return render(request, "accounts/message.html", {
+        "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
+        "message": _(
+            "Wenn zu dieser E-Mail-Adresse ein Konto besteht, haben wir einen Link zum Zurücksetzen "
+            "des Passworts geschickt. Er ist eine Stunde gültig."
+        ),
+    })
+
+
+@get("/passwort-neu", name="password.reset")
+async def reset_page(request: Req, db_session: AsyncSession, token: str = "") -> Template:
+    valid = await find_token(db_session, token, TokenPurpose.RESET_PASSWORD, utcnow())
+    form = ResetPasswordForm(initial={"token": token})
+    if not valid:
+        form.add_error(None, _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie einen neuen an."))
+    return render(request, "accounts/reset.html", {"form": form, "valid": bool(valid)},
+                  status=200 if valid else 400)
+
+
+@post("/passwort-neu", name="password.reset.submit", opt={"form": ("accounts/reset.html", ResetPasswordForm)})
+async def reset_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ResetPasswordForm(await _form_data(request))
+    if not form.validate():
+        return _form_page(request, "accounts/reset.html", form, valid="token" not in form.errors)
+    try:
+        await actions.reset_password(
+            db_session, _mailer(request), token=form.cleaned["token"], password=form.cleaned["password"],
+            now=utcnow(),
+        )
+    except actions.AccountError as exc:
+        form.add_error(exc.field, exc.message)
+        return _form_page(request, "accounts/reset.html", form, status=400, valid=False)
+    request.clear_session()
+    flash(request, _("Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."))
+    return redirect_after_post(request, "/anmelden")
+
+
+# --------------------------------------------------------------------------------------------
+# Mein Konto
+# --------------------------------------------------------------------------------------------
+def _account_context(request: Req, **forms: Form) -> dict[str, Any]:
+    user = _user(request)
+    ctx: dict[str, Any] = {
+        "user": user,
+        "profile_form": ProfileForm(initial={"display_name": user.display_name, "locale": user.locale}),
+        "password_form": ChangePasswordForm(),
+        "email_form": ChangeEmailForm(),
+    }
+    ctx.update(forms)
+    return ctx
+
+
+@get("/konto", name="account", guards=[login_required])
+async def account_page(request: Req) -> Template:
+    return render(request, "accounts/account.html", _account_context(request))
+
+
+def _account_form_error(request: Req, block: str, status: int = HTTP_422_UNPROCESSABLE_ENTITY,
+                        **forms: Form) -> Template:
+    ctx = _account_context(request, **forms)
+    ctx["form"] = next(iter(forms.values()))
+    return render(request, "accounts/account.html", ctx, block=block, status=status)
+
+
+@post("/konto/profil", name="account.profile", guards=[login_required])
+async def profile_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ProfileForm(await _form_data(request))
+    if not form.validate():
+        return _account_form_error(request, "profile_form", profile_form=form)
+    await actions.update_profile(
+        db_session, user=_user(request), display_name=form.cleaned["display_name"], locale=form.cleaned["locale"]
+    )
+    i18n.current_locale.set(form.cleaned["locale"])
+    flash(request, _("Ihr Profil wurde gespeichert."))
+    return redirect_after_post(request, "/konto")
+
+
+@post("/konto/passwort", name="account.password", guards=[login_required])
+async def password_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ChangePasswordForm(await _form_data(request))
+    user = _user(request)
+    if not form.validate():
+        return _account_form_error(request, "password_form", password_form=form)
+    try:
+        await actions.change_password(
+            db_session, _mailer(request), user=user, current=form.cleaned["current_password"],
+            new=form.cleaned["new_password"], now=utcnow(),
+        )
+    except actions.AccountError as exc:
+        form.add_error(exc.field, exc.message)
+        return _account_form_error(request, "password_form", password_form=form)
+    _sign_in(request, user)  # new id, new auth version: this session stays, all others end
+    flash(request, _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden abgemeldet."))
+    return redirect_after_post(request, "/konto")
+
+
+@post("/konto/email", name="account.email", guards=[login_required])
+async def email_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = ChangeEmailForm(await _form_data(request))
+    if not form.validate():
+        return _account_form_error(request, "email_form", email_form=form)
+    try:
+        await actions.request_email_change(
+            db_session, _mailer(request), user=_user(request), password=form.cleaned["current_password"],
+            new_email=form.cleaned["new_email"], base_url=settings_of(request).resolved_base_url, now=utcnow(),
+        )
+    except actions.AccountError as exc:
+        form.add_error(exc.field, exc.message)
+        return _account_form_error(request, "email_form", email_form=form)
+    flash(request, _("Wir haben einen Bestätigungslink an die neue E-Mail-Adresse geschickt."))
+    return redirect_after_post(request, "/konto")
+
+
+@post("/konto/sitzungen-beenden", name="account.sessions.end", guards=[login_required])
+async def end_sessions_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    user = _user(request)
+    await actions.end_other_sessions(db_session, user=user)
+    _sign_in(request, user)
+    flash(request, _("Alle anderen Sitzungen wurden abgemeldet."))
+    return redirect_after_post(request, "/konto")
+
+
+@post("/konto/bestaetigung-senden", name="account.verification.resend", guards=[login_required])
+async def resend_verification_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    await actions.resend_verification(
+        db_session, _mailer(request), user=_user(request), org=request.state.org,
+        base_url=settings_of(request).resolved_base_url, now=utcnow(),
+    )
+    flash(request, _("Wir haben Ihnen einen neuen Bestätigungslink geschickt."))
+    return redirect_after_post(request, "/konto")
+
+
+# --------------------------------------------------------------------------------------------
+# Meine Daten: export and erasure
+# --------------------------------------------------------------------------------------------
+@get("/konto/daten", name="account.data", guards=[login_required])
+async def data_page(request: Req, db_session: AsyncSession) -> Template:
+    data = await export_user_data(db_session, _user(request))
+    return render(request, "accounts/data.html", {"data": data})
+
+
+@get("/konto/daten/export.json", name="account.data.export", guards=[login_required])
+async def data_export(request: Req, db_session: AsyncSession) -> Response[bytes]:
+    data = await export_user_data(db_session, _user(request))
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="meine-daten.json"', "Cache-Control": "no-store"},
+    )
+
+
+@get("/konto/loeschen", name="account.delete", guards=[login_required])
+async def delete_page(request: Req) -> Template:
+    return render(request, "accounts/delete.html", {"form": DeleteAccountForm()})
+
+
+@post("/konto/loeschen", name="account.delete.submit", guards=[login_required],
+      opt={"form": ("accounts/delete.html", DeleteAccountForm)})
+async def delete_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = DeleteAccountForm(await _form_data(request))
+    user = _user(request)
+    if not form.validate():
+        return _form_page(request, "accounts/delete.html", form)
+    from beteiligung.accounts.passwords import verify_password
+
+    if not await verify_password(user.password_hash, form.cleaned["current_password"]):
+        form.add_error("current_password", _("Das aktuelle Passwort ist nicht richtig."))
+        return _form_page(request, "accounts/delete.html", form)
+    await actions.delete_account(db_session, user=user)
+    request.clear_session()
+    flash(request, _("Ihr Konto und Ihre persönlichen Daten wurden gelöscht."))
+    return redirect_after_post(request, "/")
+
+
+# --------------------------------------------------------------------------------------------
+# Language
+# --------------------------------------------------------------------------------------------
+@post("/sprache", name="language")
+async def set_language(request: Req, db_session: AsyncSession) -> Response[Any]:
+    data = await _form_data(request)
+    locale = i18n.normalise_locale(str(data.get("lang") or "")) or i18n.DEFAULT_LOCALE
+    user = request.state.get("user")
+    if user is not None:
+        user.locale = locale
+        await db_session.commit()
+    response: Response[Any] = Redirect(path=safe_next(str(data.get("next") or "/")), status_code=HTTP_303_SEE_OTHER)
+    response.set_cookie(Cookie(
+        key=LANG_COOKIE, value=locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+        secure=settings_of(request).use_secure_cookies, path="/",
+    ))
+    return response
+
+
+ROUTES = [
+    register_page, register_submit, register_sent, confirm_email_page, confirm_email_submit,
+    login_page, login_submit, logout, forgot_page, forgot_submit, forgot_sent, reset_page, reset_submit,
+    account_page, profile_submit, password_submit, email_submit, end_sessions_submit,
+    resend_verification_submit, data_page, data_export, delete_page, delete_submit, set_language,
+]

@@ -1,0 +1,171 @@
+"""``create_app(settings)``: the only module that knows every feature and wires them together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.logging.config import StructLoggingConfig
+from litestar.middleware.logging import LoggingMiddlewareConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy import event
+
+from beteiligung.accounts import routes as account_routes
+from beteiligung.accounts.sessions import SessionConfig
+from beteiligung.db import load_models
+from beteiligung.health import routes as health_routes
+from beteiligung.i18n.middleware import LocaleMiddleware
+from beteiligung.infra import RateLimiter, make_redis, make_session_store
+from beteiligung.mail.service import Mailer
+from beteiligung.organisations import admin as org_admin
+from beteiligung.organisations import routes as org_routes
+from beteiligung.settings import PROJECT_ROOT, Settings
+from beteiligung.web.context import load_request_context
+from beteiligung.web.errors import EXCEPTION_HANDLERS
+from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from beteiligung.web.templating import STATIC_DIR, make_environment
+
+
+def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    load_models()
+    engine_kwargs: dict[str, Any] = {}
+    if not settings.is_sqlite:
+        engine_kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+    config = SQLAlchemyAsyncConfig(
+        connection_string=settings.resolved_database_url,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        create_all=False,  # the schema comes from Alembic migrations only
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(PROJECT_ROOT / "migrations"),
+            version_table_name="alembic_versions",
+        ),
+    )
+    if engine_kwargs:
+        config.engine_config.pool_size = engine_kwargs["pool_size"]
+        config.engine_config.max_overflow = engine_kwargs["max_overflow"]
+        config.engine_config.pool_pre_ping = True
+    if settings.is_sqlite:
+        engine = config.get_engine()
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return config
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    alchemy_config = make_alchemy_config(settings)
+    redis = make_redis(settings)
+    secure = settings.use_secure_cookies
+
+    session_config = SessionConfig(
+        store="sessions",
+        key="__Host-session" if secure else "session",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        max_age=settings.session_idle_minutes * 60,
+        renew_on_access=True,  # idle timeout: the store entry lives max_age past the last request
+    )
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="__Host-csrf" if secure else "csrftoken",
+        cookie_secure=secure,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        cookie_path="/",
+        header_name="x-csrftoken",
+        exclude=["/static", "/healthz", "/readyz"],
+    )
+    logging_plugin = StructlogPlugin(
+        config=StructlogConfig(
+            structlog_logging_config=StructLoggingConfig(log_exceptions="debug"),
+            middleware_logging_config=LoggingMiddlewareConfig(
+                # No query (tokens), no body, no headers, no cookies, no client address (DS-07).
+                request_log_fields=("path", "method"),
+                response_log_fields=("status_code",),
+                exclude=[r"^/static/", r"^/healthz$", r"^/readyz$"],
+            ),
+        )
+    )
+    static_router = create_static_files_router(
+        path="/static", directories=[STATIC_DIR], opt={"no_context": True}, include_in_schema=False,
+        name="static",
+    )
+
+    async def on_startup(app: Litestar) -> None:
+        """Cache the default organisation's name for error pages (which render without I/O)."""
+        from beteiligung.organisations.queries import get_org_for_host
+        from beteiligung.web.context import OrgView
+
+        try:
+            async with alchemy_config.get_session() as db:
+                org = await get_org_for_host(db, "", settings.default_org)
+        except Exception:  # noqa: BLE001 - no schema yet; error pages fall back to a neutral name
+            return
+        if org is not None:
+            app.state["default_org_view"] = OrgView(id=org.id, slug=org.slug, name=org.name)
+
+    async def on_shutdown(app: Litestar) -> None:
+        if redis is not None:
+            await redis.aclose()
+
+    app = Litestar(
+        route_handlers=[
+            *org_routes.ROUTES,
+            *account_routes.ROUTES,
+            *org_admin.ROUTES,
+            *health_routes.ROUTES,
+            static_router,
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy_config), HTMXPlugin(), logging_plugin],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
+        csrf_config=csrf_config,
+        middleware=[
+            RequestIdMiddleware,
+            _security_headers(settings),
+            LocaleMiddleware,
+            session_config.middleware,
+        ],
+        stores={"sessions": make_session_store(settings, redis)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=load_request_context,
+        request_max_body_size=settings.max_body_bytes,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        state=State({
+            "settings": settings,
+            "alchemy_config": alchemy_config,
+            "redis": redis,
+            "mailer": Mailer(settings),
+            "limiter": RateLimiter(settings, redis),
+        }),
+        debug=False,
+        openapi_config=None,
+    )
+    return app
+
+
+def _security_headers(settings: Settings) -> Any:
+    from litestar.middleware import DefineMiddleware
+
+    return DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production)

@@ -1,0 +1,138 @@
+"""The organisation's admin area: texts, members and roles, and the mail outbox."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.accounts import actions
+from beteiligung.accounts.guards import permission_required
+from beteiligung.accounts.models import Membership, Role, User
+from beteiligung.accounts.permissions import Perm
+from beteiligung.i18n import gettext as _
+from beteiligung.mail.models import OutboxMail
+from beteiligung.organisations.models import TEXT_KEYS
+from beteiligung.organisations.queries import get_text, list_texts
+from beteiligung.web.forms import Field, Form
+from beteiligung.web.responses import flash, redirect_after_post, render
+
+Req = Request[Any, Any, Any]
+
+ROLE_LABELS = {
+    Role.RESIDENT: "Einwohner:in",
+    Role.MODERATOR: "Moderation",
+    Role.STAFF: "Verwaltung (Mitarbeiter:in)",
+    Role.ADMIN: "Administration",
+}
+
+
+class TextForm(Form):
+    id = "text"
+    fields = (
+        Field("title", "Titel", max_length=200),
+        Field("body", "Text (Markdown)", kind="textarea", max_length=100_000, rows=24,
+              hint="Überschriften mit ##, Listen mit - oder 1., Links als [Text](https://…)."),
+    )
+
+
+class RoleForm(Form):
+    id = "role"
+    fields: ClassVar[tuple[Field, ...]] = (
+        Field("email", "E-Mail-Adresse des Kontos", kind="email", max_length=254, autocomplete="off"),
+        Field("role", "Rolle", kind="select", choices=tuple((r.value, label) for r, label in ROLE_LABELS.items())),
+    )
+
+
+@get("/verwaltung", name="admin", guards=[permission_required(Perm.ADMIN_AREA_VIEW)])
+async def admin_home(request: Req, db_session: AsyncSession) -> Template:
+    return render(request, "admin/home.html", {"mailer": request.app.state["mailer"]})
+
+
+@get("/verwaltung/texte", name="admin.texts", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
+async def texts_page(request: Req, db_session: AsyncSession) -> Template:
+    texts = {t.key: t for t in await list_texts(db_session, request.state.org.id)}
+    return render(request, "admin/texts.html", {"texts": texts})
+
+
+async def _load_text(db: AsyncSession, org_id: int, key: str) -> Any:
+    if key not in TEXT_KEYS:
+        raise NotFoundException(f"no text {key}")
+    text = await get_text(db, org_id, key)
+    if text is None:
+        raise NotFoundException(f"no text {key}")
+    return text
+
+
+@get("/verwaltung/texte/{key:str}", name="admin.text", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
+async def text_edit_page(request: Req, db_session: AsyncSession, key: str) -> Template:
+    text = await _load_text(db_session, request.state.org.id, key)
+    form = TextForm(initial={"title": text.title, "body": text.body})
+    return render(request, "admin/text_edit.html", {"form": form, "text": text})
+
+
+@post("/verwaltung/texte/{key:str}", name="admin.text.submit", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
+async def text_edit_submit(request: Req, db_session: AsyncSession, key: str) -> Response[Any]:
+    text = await _load_text(db_session, request.state.org.id, key)
+    form = TextForm(dict((await request.form()).items()))
+    if not form.validate():
+        return render(request, "admin/text_edit.html", {"form": form, "text": text}, block="form", status=422)
+    if (form.cleaned["title"], form.cleaned["body"]) != (text.title, text.body):
+        text.title = form.cleaned["title"]
+        text.body = form.cleaned["body"]
+        text.version += 1  # consents cite the version they agreed to
+        await db_session.commit()
+    flash(request, _("Der Text „%(title)s“ wurde gespeichert (Version %(version)s).",
+                     title=text.title, version=text.version))
+    return redirect_after_post(request, "/verwaltung/texte")
+
+
+async def _members(db: AsyncSession, org_id: int) -> list[tuple[User, Role]]:
+    rows = await db.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == org_id, Membership.role != Role.RESIDENT)
+        .order_by(User.display_name)
+    )
+    return [(u, r) for u, r in rows.all()]
+
+
+@get("/verwaltung/rollen", name="admin.roles", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
+async def roles_page(request: Req, db_session: AsyncSession) -> Template:
+    return render(request, "admin/roles.html", {
+        "form": RoleForm(), "members": await _members(db_session, request.state.org.id), "labels": ROLE_LABELS,
+    })
+
+
+@post("/verwaltung/rollen", name="admin.roles.submit", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
+async def roles_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+    form = RoleForm(dict((await request.form()).items()))
+    org_id = request.state.org.id
+    if form.validate():
+        user = await actions.get_user_by_email(db_session, form.cleaned["email"])
+        if user is None:
+            form.add_error("email", _("Zu dieser E-Mail-Adresse gibt es kein Konto."))
+        elif user.id == request.state.actor.user_id:
+            form.add_error("role", _("Ihre eigene Rolle kann nur eine andere Administratorin oder ein anderer Administrator ändern."))
+    if form.has_errors:
+        return render(request, "admin/roles.html", {
+            "form": form, "members": await _members(db_session, org_id), "labels": ROLE_LABELS,
+        }, block="form", status=422)
+    role = Role(form.cleaned["role"])
+    await actions.set_role(db_session, user=user, org_id=org_id, role=role)  # type: ignore[arg-type]
+    flash(request, _("Die Rolle von %(name)s ist jetzt: %(role)s.",
+                     name=user.display_name, role=_(ROLE_LABELS[role])))  # type: ignore[union-attr]
+    return redirect_after_post(request, "/verwaltung/rollen")
+
+
+@get("/verwaltung/postausgang", name="admin.outbox", guards=[permission_required(Perm.MAIL_OUTBOX_READ)])
+async def outbox_page(request: Req, db_session: AsyncSession) -> Template:
+    mails = (await db_session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(50))).all()
+    return render(request, "admin/outbox.html", {"mails": mails, "mailer": request.app.state["mailer"]})
+
+
+ROUTES = [admin_home, texts_page, text_edit_page, text_edit_submit, roles_page, roles_submit, outbox_page]

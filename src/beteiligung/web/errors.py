@@ -1,0 +1,141 @@
+"""Error pages in the visitor's language; never a stack trace (SEC-16, V7.4.1).
+
+* 401 on a page → redirect to the login with ``next``; with htmx, ``HX-Redirect``.
+* CSRF failure on a form route (``opt["form"]``) → the same form again, values kept, with a
+  message to send it once more (nothing the visitor typed is lost).
+* 5xx → a generic page with an incident id that is also in the log line.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.utils.scope.state import ScopeState
+
+from beteiligung.accounts.permissions import ANONYMOUS
+from beteiligung.i18n import gettext as _
+from beteiligung.web.context import FALLBACK_ORG
+
+log = structlog.get_logger("beteiligung.errors")
+
+Req = Request[Any, Any, Any]
+
+TITLES = {
+    400: "Ungültige Anfrage",
+    403: "Zugriff verweigert",
+    404: "Seite nicht gefunden",
+    405: "Methode nicht erlaubt",
+    409: "Aktion nicht mehr möglich",
+    413: "Anfrage zu groß",
+    422: "Eingaben unvollständig",
+    429: "Zu viele Anfragen",
+    500: "Ein Fehler ist aufgetreten",
+    503: "Vorübergehend nicht erreichbar",
+}
+
+
+def _messages(status: int) -> str:
+    return {
+        400: _("Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie den Link oder Ihre Eingaben."),
+        403: _("Sie haben keine Berechtigung für diese Seite oder Aktion."),
+        404: _("Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie auf der Startseite."),
+        405: _("Diese Aktion ist auf diesem Weg nicht möglich."),
+        413: _("Die gesendeten Daten sind zu groß. Bitte kürzen Sie Ihre Eingabe."),
+        429: _("Sie haben zu viele Anfragen in kurzer Zeit gesendet. Bitte warten Sie einen Moment."),
+        503: _("Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es später erneut."),
+    }.get(status, _("Entschuldigung, dabei ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
+
+
+def _load_context(request: Req) -> None:
+    """Error pages render without I/O (exception handlers are synchronous): when the request
+    failed before its context was loaded, they show the default organisation as cached at
+    start-up, and the visitor as anonymous."""
+    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if "actor" in state and "org" in state:
+        return
+    state["org"] = request.app.state.get("default_org_view") or FALLBACK_ORG
+    state["actor"] = ANONYMOUS
+    state["user"] = None
+
+
+def _wants_json(request: Req) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def _error_page(request: Req, status: int, *, incident: str | None = None,
+                      headers: dict[str, str] | None = None) -> Response[Any]:
+    if _wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": _messages(status)}
+        if incident:
+            body["incident"] = incident
+        return Response(body, status_code=status, headers=headers)
+    _load_context(request)
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "message": _messages(status),
+                 "incident": incident},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _csrf_form(request: Req) -> Response[Any] | None:
+    spec = request.scope.get("route_handler").opt.get("form") if request.scope.get("route_handler") else None  # type: ignore[union-attr]
+    if not spec:
+        return None
+    template, form_class = spec
+    # The CSRF middleware parsed the form body already and left it in the scope state.
+    data = ScopeState.from_scope(request.scope).form
+    form = form_class(data if isinstance(data, dict) else {})
+    form.add_error(None, _(
+        "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind noch da: "
+        "Bitte prüfen Sie sie und senden Sie das Formular erneut."
+    ))
+    _load_context(request)
+    block = "form" if request.headers.get("hx-request") == "true" else None
+    from beteiligung.web.responses import render
+
+    return render(request, template, {"form": form}, block=block, status=403)
+
+
+def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
+    status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
+    if isinstance(exc, NotAuthorizedException):
+        target = "/anmelden?next=" + quote(request.url.path if request.method == "GET" else "/", safe="/")
+        if _wants_json(request):
+            return Response({"status_code": 401, "detail": _("Bitte melden Sie sich an.")}, status_code=401)
+        if request.headers.get("hx-request") == "true":
+            return ClientRedirect(redirect_to=target, status_code=200)
+        return Redirect(path=target, status_code=303)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        log.warning("csrf.failure", path=request.url.path)
+        response = _csrf_form(request)
+        if response is not None:
+            return response
+    headers = getattr(exc, "headers", None) or None
+    if status >= 500:
+        incident = uuid.uuid4().hex[:12]
+        log.error("request.failed", incident=incident, path=request.url.path, exc_info=exc)
+        return _error_page(request, status, incident=incident)
+    return _error_page(request, status, headers=headers)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception_handler,
+    Exception: http_exception_handler,
+}

@@ -1,0 +1,70 @@
+"""Page-or-fragment responses and post/redirect/get, the same way for every feature.
+
+* Without JavaScript a form posts normally: errors come back as the full page (422) with the
+  values kept; success answers 303 to the next page, with a flash message for it.
+* With htmx the same URL answers with the form's own ``{% block %}`` (jinja2-fragments), or on
+  success with ``HX-Redirect``; short results are announced in the status region through an
+  ``HX-Trigger`` event (A11Y-09).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request, Response
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status: int = HTTP_200_OK,
+    announce: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Template:
+    """The full page, or with htmx and a ``block`` only that block of the same template."""
+    ctx = dict(context or {})
+    out_headers = {"Vary": "HX-Request"} | dict(headers or {})
+    if announce:
+        out_headers["HX-Trigger"] = json.dumps({"bt:announce": {"message": announce}})
+    if block and is_htmx(request):
+        return HTMXBlockTemplate(
+            template_name=template, block_name=block, context=ctx, status_code=status, headers=out_headers
+        )
+    return Template(template_name=template, context=ctx, status_code=status, headers=out_headers)
+
+
+def flash(request: Request[Any, Any, Any], message: str, kind: str = "success") -> None:
+    """Queue a message for the next page the visitor sees."""
+    session = request.scope.get("session")
+    if not isinstance(session, dict):
+        session = {}
+    messages = list(session.get("flash", []))[-4:]
+    messages.append({"kind": kind, "message": message})
+    session["flash"] = messages
+    request.set_session(session)
+
+
+def redirect_after_post(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+    if is_htmx(request):
+        return ClientRedirect(redirect_to=url, status_code=HTTP_200_OK)
+    return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only same-site relative paths (SEC-15): ``//evil`` and ``https://evil`` fall back."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or "\n" in url:
+        return default
+    return url

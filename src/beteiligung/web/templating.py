@@ -1,0 +1,70 @@
+"""The Jinja environment: autoescape on, gettext from the per-request locale, a few globals.
+
+Templates get ``request`` and ``csrf_input``/``csrf_token()`` from Litestar; the current
+organisation and actor are on ``request.state`` (set by :mod:`beteiligung.web.context`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from beteiligung import i18n
+from beteiligung.accounts.permissions import can, would_can
+from beteiligung.organisations.models import TEXT_KEYS
+from beteiligung.settings import PROJECT_ROOT
+from beteiligung.web.markdown import render_markdown
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def _static_version() -> str:
+    """Cache-busting token for our own assets: newest mtime under static/ (computed at start-up)."""
+    newest = max((p.stat().st_mtime for p in STATIC_DIR.rglob("*") if p.is_file()), default=0)
+    return str(int(newest))
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "jinja", "j2"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s: i18n.translations(i18n.current_locale.get()).gettext(s),
+        lambda s, p, n: i18n.translations(i18n.current_locale.get()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    version = _static_version()
+    env.globals.update(
+        can=can,
+        would_can=would_can,
+        current_locale=i18n.current_locale.get,
+        LOCALES=i18n.LOCALES,
+        LOCALE_NAMES=i18n.LOCALE_NAMES,
+        TEXT_KEYS=TEXT_KEYS,
+        markdown=lambda text: Markup(render_markdown(text)),  # noqa: S704 - sanitised by nh3
+        static=lambda path: f"/static/{path}?v={version}",
+        consume_flashes=consume_flashes,
+    )
+    return env
+
+
+def consume_flashes(request: Any) -> list[dict[str, str]]:
+    """Messages queued for the next page (post/redirect/get), removed once shown."""
+    session = request.scope.get("session")
+    if not isinstance(session, dict) or "flash" not in session:
+        return []
+    messages = session.pop("flash")
+    return messages if isinstance(messages, list) else []
+
+
+def template_path(name: str) -> Path:
+    return TEMPLATE_DIR / name
