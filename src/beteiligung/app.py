@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         except Exception:  # noqa: BLE001 - no schema yet; error pages fall back to a neutral name
             return
         if org is not None:
-            app.state["default_org_view"] = OrgView(id=org.id, slug=org.slug, name=org.name)
+            app.state["default_org_view"] = OrgView.of(org)
 
     async def on_shutdown(app: Litestar) -> None:
         if redis is not None:

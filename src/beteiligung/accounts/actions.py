@@ -20,6 +20,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.mail.service import Mailer
 from beteiligung.organisations.models import Organisation
+from beteiligung.web.context import OrgView
 from beteiligung.organisations.queries import get_text
 
 
@@ -47,7 +48,7 @@ async def register_user(
     db: AsyncSession,
     mailer: Mailer,
     *,
-    org: Organisation,
+    org: Organisation | OrgView,
     display_name: str,
     email: str,
     password: str,
@@ -115,7 +116,7 @@ async def register_user(
 
 
 async def resend_verification(
-    db: AsyncSession, mailer: Mailer, *, user: User, org: Organisation, base_url: str, now: datetime
+    db: AsyncSession, mailer: Mailer, *, user: User, org: Organisation | OrgView, base_url: str, now: datetime
 ) -> None:
     if user.email_verified_at is not None:
         return
@@ -199,7 +200,7 @@ async def authenticate(db: AsyncSession, *, email: str, password: str, now: date
 
 
 async def request_password_reset(
-    db: AsyncSession, mailer: Mailer, *, email: str, org: Organisation, base_url: str, now: datetime
+    db: AsyncSession, mailer: Mailer, *, email: str, org: Organisation | OrgView, base_url: str, now: datetime
 ) -> None:
     user = await get_user_by_email(db, email)
     if user is None:
@@ -349,7 +350,7 @@ async def set_role(db: AsyncSession, *, user: User, org_id: int, role: Role) -> 
 async def create_user(
     db: AsyncSession,
     *,
-    org: Organisation,
+    org: Organisation | OrgView,
     email: str,
     password: str,
     display_name: str,

@@ -37,6 +37,8 @@ class _NewPasswordMixin(Form):
     password_field: ClassVar[str] = "password"
 
     def clean(self) -> None:
+        if self.password_field not in self.cleaned:
+            return
         problem = password_problem(
             self.cleaned.get(self.password_field, ""),
             email=str(self.cleaned.get("email", "")),

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromQuery
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
@@ -49,6 +50,7 @@ from beteiligung.infra import (
 from beteiligung.mail.service import Mailer
 from beteiligung.web.context import settings_of
 from beteiligung.web.forms import Form
+from beteiligung.web.context import DB
 from beteiligung.web.responses import flash, redirect_after_post, render, safe_next
 
 Req = Request[Any, Any, Any]
@@ -112,7 +114,7 @@ async def register_page(request: Req) -> Template:
 
 
 @post("/registrieren", name="register.submit", opt={"form": ("accounts/register.html", RegisterForm)})
-async def register_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def register_submit(request: Req, db_session: DB) -> Response[Any]:
     form = RegisterForm(await _form_data(request))
     template = "accounts/register.html"
     if not form.validate():
@@ -148,7 +150,7 @@ async def register_sent(request: Req) -> Template:
 
 
 @get("/email-bestaetigen", name="email.confirm")
-async def confirm_email_page(request: Req, db_session: AsyncSession, token: str = "") -> Template:
+async def confirm_email_page(request: Req, db_session: DB, token: FromQuery[str] = "") -> Template:
     now = utcnow()
     valid = (
         await find_token(db_session, token, TokenPurpose.VERIFY_EMAIL, now)
@@ -163,7 +165,7 @@ async def confirm_email_page(request: Req, db_session: AsyncSession, token: str 
 
 @post("/email-bestaetigen", name="email.confirm.submit",
       opt={"form": ("accounts/confirm_email.html", ConfirmTokenForm)})
-async def confirm_email_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ConfirmTokenForm(await _form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
@@ -183,7 +185,7 @@ async def confirm_email_submit(request: Req, db_session: AsyncSession) -> Respon
 # Login / logout
 # --------------------------------------------------------------------------------------------
 @get("/anmelden", name="login")
-async def login_page(request: Req, next: str = "") -> Template:  # noqa: A002 - the query name
+async def login_page(request: Req, next: FromQuery[str] = "") -> Template:  # noqa: A002 - the query name
     if request.state.actor.is_authenticated:
         return render(request, "accounts/message.html", {
             "title": _("Sie sind angemeldet"),
@@ -193,7 +195,7 @@ async def login_page(request: Req, next: str = "") -> Template:  # noqa: A002 - 
 
 
 @post("/anmelden", name="login.submit", opt={"form": ("accounts/login.html", LoginForm)})
-async def login_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def login_submit(request: Req, db_session: DB) -> Response[Any]:
     data = await _form_data(request)
     form = LoginForm(data)
     next_url = safe_next(str(data.get("next") or ""), "")
@@ -248,7 +250,7 @@ async def forgot_page(request: Req) -> Template:
 
 @post("/passwort-vergessen", name="password.forgot.submit",
       opt={"form": ("accounts/forgot.html", ForgotPasswordForm)})
-async def forgot_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def forgot_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ForgotPasswordForm(await _form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/forgot.html", form)
@@ -277,7 +279,7 @@ async def forgot_sent(request: Req) -> Template:
 
 
 @get("/passwort-neu", name="password.reset")
-async def reset_page(request: Req, db_session: AsyncSession, token: str = "") -> Template:
+async def reset_page(request: Req, db_session: DB, token: FromQuery[str] = "") -> Template:
     valid = await find_token(db_session, token, TokenPurpose.RESET_PASSWORD, utcnow())
     form = ResetPasswordForm(initial={"token": token})
     if not valid:
@@ -287,7 +289,7 @@ async def reset_page(request: Req, db_session: AsyncSession, token: str = "") ->
 
 
 @post("/passwort-neu", name="password.reset.submit", opt={"form": ("accounts/reset.html", ResetPasswordForm)})
-async def reset_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def reset_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ResetPasswordForm(await _form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/reset.html", form, valid="token" not in form.errors)
@@ -332,7 +334,7 @@ def _account_form_error(request: Req, block: str, status: int = HTTP_422_UNPROCE
 
 
 @post("/konto/profil", name="account.profile", guards=[login_required])
-async def profile_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def profile_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ProfileForm(await _form_data(request))
     if not form.validate():
         return _account_form_error(request, "profile_form", profile_form=form)
@@ -345,7 +347,7 @@ async def profile_submit(request: Req, db_session: AsyncSession) -> Response[Any
 
 
 @post("/konto/passwort", name="account.password", guards=[login_required])
-async def password_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def password_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ChangePasswordForm(await _form_data(request))
     user = _user(request)
     if not form.validate():
@@ -364,7 +366,7 @@ async def password_submit(request: Req, db_session: AsyncSession) -> Response[An
 
 
 @post("/konto/email", name="account.email", guards=[login_required])
-async def email_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def email_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ChangeEmailForm(await _form_data(request))
     if not form.validate():
         return _account_form_error(request, "email_form", email_form=form)
@@ -381,7 +383,7 @@ async def email_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
 
 
 @post("/konto/sitzungen-beenden", name="account.sessions.end", guards=[login_required])
-async def end_sessions_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def end_sessions_submit(request: Req, db_session: DB) -> Response[Any]:
     user = _user(request)
     await actions.end_other_sessions(db_session, user=user)
     _sign_in(request, user)
@@ -390,7 +392,7 @@ async def end_sessions_submit(request: Req, db_session: AsyncSession) -> Respons
 
 
 @post("/konto/bestaetigung-senden", name="account.verification.resend", guards=[login_required])
-async def resend_verification_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def resend_verification_submit(request: Req, db_session: DB) -> Response[Any]:
     await actions.resend_verification(
         db_session, _mailer(request), user=_user(request), org=request.state.org,
         base_url=settings_of(request).resolved_base_url, now=utcnow(),
@@ -403,13 +405,13 @@ async def resend_verification_submit(request: Req, db_session: AsyncSession) -> 
 # Meine Daten: export and erasure
 # --------------------------------------------------------------------------------------------
 @get("/konto/daten", name="account.data", guards=[login_required])
-async def data_page(request: Req, db_session: AsyncSession) -> Template:
+async def data_page(request: Req, db_session: DB) -> Template:
     data = await export_user_data(db_session, _user(request))
     return render(request, "accounts/data.html", {"data": data})
 
 
 @get("/konto/daten/export.json", name="account.data.export", guards=[login_required])
-async def data_export(request: Req, db_session: AsyncSession) -> Response[bytes]:
+async def data_export(request: Req, db_session: DB) -> Response[bytes]:
     data = await export_user_data(db_session, _user(request))
     body = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return Response(
@@ -426,7 +428,7 @@ async def delete_page(request: Req) -> Template:
 
 @post("/konto/loeschen", name="account.delete.submit", guards=[login_required],
       opt={"form": ("accounts/delete.html", DeleteAccountForm)})
-async def delete_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
     form = DeleteAccountForm(await _form_data(request))
     user = _user(request)
     if not form.validate():
@@ -446,7 +448,7 @@ async def delete_submit(request: Req, db_session: AsyncSession) -> Response[Any]
 # Language
 # --------------------------------------------------------------------------------------------
 @post("/sprache", name="language")
-async def set_language(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def set_language(request: Req, db_session: DB) -> Response[Any]:
     data = await _form_data(request)
     locale = i18n.normalise_locale(str(data.get("lang") or "")) or i18n.DEFAULT_LOCALE
     user = request.state.get("user")

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from beteiligung.mail.models import OutboxMail
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text, list_texts
 from beteiligung.web.forms import Field, Form
+from beteiligung.web.context import DB
 from beteiligung.web.responses import flash, redirect_after_post, render
 
 Req = Request[Any, Any, Any]
@@ -49,17 +51,17 @@ class RoleForm(Form):
 
 
 @get("/verwaltung", name="admin", guards=[permission_required(Perm.ADMIN_AREA_VIEW)])
-async def admin_home(request: Req, db_session: AsyncSession) -> Template:
+async def admin_home(request: Req, db_session: DB) -> Template:
     return render(request, "admin/home.html", {"mailer": request.app.state["mailer"]})
 
 
 @get("/verwaltung/texte", name="admin.texts", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
-async def texts_page(request: Req, db_session: AsyncSession) -> Template:
+async def texts_page(request: Req, db_session: DB) -> Template:
     texts = {t.key: t for t in await list_texts(db_session, request.state.org.id)}
     return render(request, "admin/texts.html", {"texts": texts})
 
 
-async def _load_text(db: AsyncSession, org_id: int, key: str) -> Any:
+async def _load_text(db: AsyncSession, org_id: int, key: FromPath[str]) -> Any:
     if key not in TEXT_KEYS:
         raise NotFoundException(f"no text {key}")
     text = await get_text(db, org_id, key)
@@ -69,14 +71,14 @@ async def _load_text(db: AsyncSession, org_id: int, key: str) -> Any:
 
 
 @get("/verwaltung/texte/{key:str}", name="admin.text", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
-async def text_edit_page(request: Req, db_session: AsyncSession, key: str) -> Template:
+async def text_edit_page(request: Req, db_session: DB, key: FromPath[str]) -> Template:
     text = await _load_text(db_session, request.state.org.id, key)
     form = TextForm(initial={"title": text.title, "body": text.body})
     return render(request, "admin/text_edit.html", {"form": form, "text": text})
 
 
 @post("/verwaltung/texte/{key:str}", name="admin.text.submit", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
-async def text_edit_submit(request: Req, db_session: AsyncSession, key: str) -> Response[Any]:
+async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> Response[Any]:
     text = await _load_text(db_session, request.state.org.id, key)
     form = TextForm(dict((await request.form()).items()))
     if not form.validate():
@@ -102,14 +104,14 @@ async def _members(db: AsyncSession, org_id: int) -> list[tuple[User, Role]]:
 
 
 @get("/verwaltung/rollen", name="admin.roles", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
-async def roles_page(request: Req, db_session: AsyncSession) -> Template:
+async def roles_page(request: Req, db_session: DB) -> Template:
     return render(request, "admin/roles.html", {
         "form": RoleForm(), "members": await _members(db_session, request.state.org.id), "labels": ROLE_LABELS,
     })
 
 
 @post("/verwaltung/rollen", name="admin.roles.submit", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
-async def roles_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
+async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
     form = RoleForm(dict((await request.form()).items()))
     org_id = request.state.org.id
     if form.validate():
@@ -130,7 +132,7 @@ async def roles_submit(request: Req, db_session: AsyncSession) -> Response[Any]:
 
 
 @get("/verwaltung/postausgang", name="admin.outbox", guards=[permission_required(Perm.MAIL_OUTBOX_READ)])
-async def outbox_page(request: Req, db_session: AsyncSession) -> Template:
+async def outbox_page(request: Req, db_session: DB) -> Template:
     mails = (await db_session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(50))).all()
     return render(request, "admin/outbox.html", {"mails": mails, "mailer": request.app.state["mailer"]})
 

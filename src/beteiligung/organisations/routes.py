@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text
+from beteiligung.web.context import DB
 from beteiligung.web.responses import render
 
 
@@ -20,7 +21,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
 
 
 def _text_route(key: str) -> Any:
-    async def handler(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+    async def handler(request: Request[Any, Any, Any], db_session: DB) -> Template:
         text = await get_text(db_session, request.state.org.id, key)
         if text is None:
             raise NotFoundException(f"no text {key}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.connection import ASGIConnection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,11 @@ class OrgView:
     id: int
     slug: str
     name: str
+    intro: str = ""
+
+    @classmethod
+    def of(cls, org: Organisation) -> OrgView:
+        return cls(id=org.id, slug=org.slug, name=org.name, intro=org.intro)
 
 
 FALLBACK_ORG = OrgView(id=0, slug="", name="Beteiligung")
@@ -58,7 +64,7 @@ async def ensure_context(connection: ASGIConnection[Any, Any, Any, Any], db: Asy
     request = connection
     settings = settings_of(connection)
     org = await get_org_for_host(db, request.headers.get("host", ""), settings.default_org)
-    request.state.org = org or FALLBACK_ORG
+    request.state.org = OrgView.of(org) if org else FALLBACK_ORG
     request.state.actor = ANONYMOUS
     request.state.user = None
     session = request.scope.get("session")
@@ -76,7 +82,7 @@ async def ensure_context(connection: ASGIConnection[Any, Any, Any, Any], db: Asy
     i18n.current_locale.set(i18n.normalise_locale(user.locale) or i18n.DEFAULT_LOCALE)
 
 
-def actor_for(user: User, org: Organisation | None) -> Actor:
+def actor_for(user: User, org: Organisation | OrgView | None) -> Actor:
     roles = frozenset(m.role for m in user.memberships if org is not None and m.organisation_id == org.id)
     return Actor(
         user_id=user.id,
@@ -88,3 +94,7 @@ def actor_for(user: User, org: Organisation | None) -> Actor:
 
 async def memberships_of(db: AsyncSession, user_id: int) -> list[Membership]:
     return list((await db.scalars(select(Membership).where(Membership.user_id == user_id))).all())
+
+
+# The request's database session, injected by advanced-alchemy's plugin under ``db_session``.
+DB = NamedDependency[AsyncSession]

@@ -120,7 +120,9 @@ def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
         if _wants_json(request):
             return Response({"status_code": 401, "detail": _("Bitte melden Sie sich an.")}, status_code=401)
         if request.headers.get("hx-request") == "true":
-            return ClientRedirect(redirect_to=target, status_code=200)
+            response = ClientRedirect(redirect_to=target)
+            response.status_code = 200
+            return response
         return Redirect(path=target, status_code=303)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         log.warning("csrf.failure", path=request.url.path)

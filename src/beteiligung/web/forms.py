@@ -95,12 +95,12 @@ class Form:
                 self.cleaned[f.name] = self._clean_field(f, raw)
             except ValueError as exc:
                 self.errors[f.name] = str(exc)
-        if not self.errors:
-            self.clean()
+        self.clean()
         return not self.has_errors
 
     def clean(self) -> None:
-        """Cross-field checks; call ``add_error``."""
+        """Further checks, run even when some fields failed (so every problem shows at once);
+        look only at names present in ``cleaned``, report with ``add_error``."""
 
     def _clean_field(self, f: Field, raw: str) -> Any:
         if f.kind == "checkbox":

@@ -59,7 +59,9 @@ def flash(request: Request[Any, Any, Any], message: str, kind: str = "success") 
 
 def redirect_after_post(request: Request[Any, Any, Any], url: str) -> Response[Any]:
     if is_htmx(request):
-        return ClientRedirect(redirect_to=url, status_code=HTTP_200_OK)
+        response = ClientRedirect(redirect_to=url)
+        response.status_code = HTTP_200_OK
+        return response
     return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
 
 

@@ -54,6 +54,8 @@ def make_environment() -> Environment:
         static=lambda path: f"/static/{path}?v={version}",
         consume_flashes=consume_flashes,
     )
+    # The form macros as a global, so blocks rendered alone (jinja2-fragments) can use them too.
+    env.globals["f"] = env.get_template("macros/forms.html").module
     return env
 
 

@@ -1,0 +1,47 @@
+# Beteiligung: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit install catalogs extract-messages vendor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) catalogs
+
+# Compile the gettext catalogs (the .po files are in git, the .mo files are built).
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d src/beteiligung/locale -D messages --statistics 2>/dev/null || \
+	  $(BIN)/pybabel compile -d src/beteiligung/locale -D messages
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy -o src/beteiligung/locale/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i src/beteiligung/locale/messages.pot -d src/beteiligung/locale -D messages --no-fuzzy-matching
+
+run: install
+	BETEILIGUNG_PORT=$(PORT) $(BIN)/beteiligung run
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
+
+# Refresh the vendored front-end files (htmx, KERN, axe-core) from npm, with checksums.
+vendor:
+	bash scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

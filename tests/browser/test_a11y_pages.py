@@ -1,0 +1,96 @@
+"""Every page, light and dark: axe clean, one h1, live region, skip link, no third parties (A11Y-01..04,
+A11Y-09, PRIV: no tracking). Add a page by adding one line to PAGES / LOGGED_IN_PAGES."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+
+PAGES = [
+    "/",
+    "/anmelden",
+    "/registrieren",
+    "/passwort-vergessen",
+    "/impressum",
+    "/datenschutz",
+    "/barrierefreiheit",
+    "/netiquette",
+    "/nutzungsbedingungen",
+    "/leichte-sprache",
+    "/nix-da",  # the 404 page
+]
+
+LOGGED_IN_PAGES = [
+    ("resident", "/konto"),
+    ("resident", "/konto/daten"),
+    ("resident", "/konto/loeschen"),
+    ("admin", "/verwaltung"),
+    ("admin", "/verwaltung/texte"),
+    ("admin", "/verwaltung/rollen"),
+    ("admin", "/verwaltung/postausgang"),
+]
+
+SCHEMES = ["light", "dark"]
+CSRF_COOKIES = {"csrftoken", "__Host-csrf"}
+
+
+def check_page(browser: Any, base: str, path: str, scheme: str, storage_state: Any = None) -> Any:
+    context = browser.new_context(
+        color_scheme=scheme, reduced_motion="reduce", bypass_csp=True, storage_state=storage_state,
+    )
+    try:
+        page = context.new_page()
+        foreign: list[str] = []
+        page.on("request", lambda r: foreign.append(r.url)
+                if urlsplit(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+                else None)
+        response = page.goto(base + path)
+        assert response is not None
+        if path == "/nix-da":
+            assert response.status == 404
+        else:
+            assert response.status == 200, f"{path}: HTTP {response.status}"
+        page.wait_for_load_state("networkidle")
+
+        assert page.locator("h1").count() == 1, f"{path}: expected exactly one h1"
+        status = page.locator("#sr-status")
+        assert status.count() == 1
+        assert status.get_attribute("role") == "status"
+        assert status.get_attribute("aria-live") == "polite"
+
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "({cls: document.activeElement.className, text: document.activeElement.textContent.trim(),"
+            " href: document.activeElement.getAttribute('href')})"
+        )
+        assert focused["text"] == "Zum Inhalt springen", f"{path}: first Tab focused {focused}"
+        assert focused["href"] == "#main"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main", f"{path}: skip link does not move focus"
+
+        assert foreign == [], f"{path}: requests to other hosts: {foreign}"
+        assert_accessible(page, f"{scheme} {path}")
+        return context.cookies(), page.evaluate("window.localStorage.length")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("path", PAGES)
+def test_public_page(browser: Any, live_server: str, path: str, scheme: str) -> None:
+    cookies, local_storage = check_page(browser, live_server, path, scheme)
+    names = {c["name"] for c in cookies}
+    assert names <= CSRF_COOKIES, f"{path}: visitor got cookies {names - CSRF_COOKIES}"
+    assert local_storage == 0
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("role", "path"), LOGGED_IN_PAGES)
+def test_logged_in_page(browser: Any, live_server: str, storage_states: dict[str, Any],
+                        role: str, path: str, scheme: str) -> None:
+    _, local_storage = check_page(browser, live_server, path, scheme, storage_states[role])
+    assert local_storage == 0
