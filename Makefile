@@ -19,12 +19,11 @@ install: $(STAMP) catalogs
 
 # Compile the gettext catalogs (the .po files are in git, the .mo files are built).
 catalogs: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d src/beteiligung/locale -D messages --statistics 2>/dev/null || \
-	  $(BIN)/pybabel compile -d src/beteiligung/locale -D messages
+	$(BIN)/pybabel compile -d src/beteiligung/locale -D messages
 
+# Re-extract msgids (code, templates, form labels) into messages.pot and update en/messages.po.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy -o src/beteiligung/locale/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i src/beteiligung/locale/messages.pot -d src/beteiligung/locale -D messages --no-fuzzy-matching
+	$(BIN)/python -m beteiligung.locale.extract
 
 run: install
 	BETEILIGUNG_PORT=$(PORT) $(BIN)/beteiligung run

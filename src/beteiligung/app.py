@@ -141,8 +141,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=csrf_config,
         middleware=[
-            RequestIdMiddleware,
-            _security_headers(settings),
             LocaleMiddleware,
             session_config.middleware,
         ],
@@ -162,10 +160,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         openapi_config=None,
     )
+    # Route middleware does not run when routing itself fails (an unknown path's 404), so the
+    # security headers and the request id wrap Litestar's whole ASGI handler instead.
+    app.asgi_handler = RequestIdMiddleware(
+        SecurityHeadersMiddleware(app.asgi_handler, hsts=settings.is_production)
+    )
     return app
-
-
-def _security_headers(settings: Settings) -> Any:
-    from litestar.middleware import DefineMiddleware
-
-    return DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production)

@@ -159,7 +159,10 @@ def login(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> No
     page.locator("#login-email").fill(email)
     page.locator("#login-password").fill(password)
     page.locator("#login button[type=submit]").click()
-    page.wait_for_url(lambda url: "/anmelden" not in url)
+    try:
+        page.wait_for_url(lambda url: "/anmelden" not in url, timeout=10_000)
+    except Exception as exc:
+        raise AssertionError(f"login as {email} failed: {page.locator('main').inner_text()}") from exc
 
 
 @pytest.fixture(scope="session")

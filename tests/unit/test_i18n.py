@@ -106,8 +106,12 @@ def test_gettext_follows_current_locale(locale: str, expected: str) -> None:
 def test_ngettext_and_variables_in_english() -> None:
     token = i18n.current_locale.set("en")
     try:
-        one = i18n.ngettext("Bitte korrigieren Sie %(num)s Angabe", "Bitte korrigieren Sie %(num)s Angaben", 1)
-        two = i18n.ngettext("Bitte korrigieren Sie %(num)s Angabe", "Bitte korrigieren Sie %(num)s Angaben", 2)
+        one = i18n.ngettext(
+            "Bitte korrigieren Sie %(num)s Angabe", "Bitte korrigieren Sie %(num)s Angaben", 1
+        )
+        two = i18n.ngettext(
+            "Bitte korrigieren Sie %(num)s Angabe", "Bitte korrigieren Sie %(num)s Angaben", 2
+        )
         welcome = i18n.gettext("Willkommen, %(name)s! Sie sind angemeldet.", name="Alex")
     finally:
         i18n.current_locale.reset(token)

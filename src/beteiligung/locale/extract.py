@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -65,7 +66,7 @@ def _gettext_calls(root: Path) -> Iterator[tuple[str | tuple[str, ...], str, int
         yield message, filename, lineno
 
 
-def _form_modules() -> Iterator[object]:
+def _form_modules() -> Iterator[ModuleType]:
     """Every module of the package that declares form fields (imported to read them)."""
     src = Path(beteiligung.__file__).resolve().parent
     for info in pkgutil.walk_packages([str(src)], prefix="beteiligung."):
@@ -111,7 +112,7 @@ def build_catalog(root: Path = PROJECT_ROOT) -> Catalog:
         if message:
             catalog.add(message, None, [(where, 0)])
     for msg in catalog:
-        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+        ids: tuple[str, ...] = tuple(msg.id) if isinstance(msg.id, (tuple, list)) else (msg.id,)
         if msg.id and any(placeholders(i) for i in ids):
             msg.flags.add("python-format")
     return catalog
@@ -145,9 +146,15 @@ def update_po(template: Catalog, locale: str, locale_dir: Path = LOCALE_DIR) -> 
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=locale, domain=DOMAIN)
     else:
-        catalog = Catalog(locale=locale, domain=DOMAIN, project="Beteiligung", version="1.0",
-                          charset="utf-8", fuzzy=False,
-                          revision_date=datetime.now(UTC))
+        catalog = Catalog(
+            locale=locale,
+            domain=DOMAIN,
+            project="Beteiligung",
+            version="1.0",
+            charset="utf-8",
+            fuzzy=False,
+            revision_date=datetime.now(UTC),
+        )
     before = {(str(m.id), str(m.string), tuple(sorted(m.flags))) for m in catalog if m.id}
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     after = {(str(m.id), str(m.string), tuple(sorted(m.flags))) for m in catalog if m.id}
@@ -172,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
             po_path = update_po(template, locale)
             with po_path.open("rb") as fh:
                 catalog = read_po(fh)
-            missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy
-                       or (isinstance(m.string, tuple) and not all(m.string)))]
+            missing = [
+                m.id
+                for m in catalog
+                if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+            ]
             print(f"{po_path}: {len(missing)} untranslated")
     return 0
 
