@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         state=State({
             "settings": settings,
+            "session_cookie": session_config.key,
             "alchemy_config": alchemy_config,
             "redis": redis,
             "mailer": Mailer(settings),

@@ -34,7 +34,7 @@ from beteiligung.accounts.forms import (
 from beteiligung.accounts.guards import login_required
 from beteiligung.accounts.models import TokenPurpose, User
 from beteiligung.accounts.privacy import export_user_data
-from beteiligung.accounts.sessions import rotate_session
+from beteiligung.accounts.sessions import end_sessions, rotate_session
 from beteiligung.accounts.tokens import find_token
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
@@ -97,6 +97,18 @@ def _too_many(request: Req, template: str, form: Form, retry_after: int, **ctx: 
     )
     return _form_page(request, template, form, status=HTTP_429_TOO_MANY_REQUESTS,
                       headers={"Retry-After": str(retry_after)}, **ctx)
+
+
+async def _end_sessions(request: Req, user_id: int, keep_current: bool = False) -> None:
+    store = request.app.stores.get("sessions")
+    keep = request.cookies.get(request.app.state["session_cookie"]) if keep_current else None
+    await end_sessions(store, user_id, keep=keep)
+
+
+def _sign_out(request: Req) -> None:
+    """End the session; a flash message for the next page lives under a fresh id."""
+    request.clear_session()
+    rotate_session(request.scope)
 
 
 def _sign_in(request: Req, user: User) -> None:
@@ -235,7 +247,7 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
 
 @post("/abmelden", name="logout")
 async def logout(request: Req) -> Response[Any]:
-    request.clear_session()
+    _sign_out(request)
     flash(request, _("Sie sind abgemeldet."))
     return redirect_after_post(request, "/")
 
@@ -294,14 +306,15 @@ async def reset_submit(request: Req, db_session: DB) -> Response[Any]:
     if not form.validate():
         return _form_page(request, "accounts/reset.html", form, valid="token" not in form.errors)
     try:
-        await actions.reset_password(
+        user = await actions.reset_password(
             db_session, _mailer(request), token=form.cleaned["token"], password=form.cleaned["password"],
             now=utcnow(),
         )
     except actions.AccountError as exc:
         form.add_error(exc.field, exc.message)
         return _form_page(request, "accounts/reset.html", form, status=400, valid=False)
-    request.clear_session()
+    await _end_sessions(request, user.id)
+    _sign_out(request)
     flash(request, _("Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."))
     return redirect_after_post(request, "/anmelden")
 
@@ -360,6 +373,7 @@ async def password_submit(request: Req, db_session: DB) -> Response[Any]:
     except actions.AccountError as exc:
         form.add_error(exc.field, exc.message)
         return _account_form_error(request, "password_form", password_form=form)
+    await _end_sessions(request, user.id)
     _sign_in(request, user)  # new id, new auth version: this session stays, all others end
     flash(request, _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden abgemeldet."))
     return redirect_after_post(request, "/konto")
@@ -386,6 +400,7 @@ async def email_submit(request: Req, db_session: DB) -> Response[Any]:
 async def end_sessions_submit(request: Req, db_session: DB) -> Response[Any]:
     user = _user(request)
     await actions.end_other_sessions(db_session, user=user)
+    await _end_sessions(request, user.id)
     _sign_in(request, user)
     flash(request, _("Alle anderen Sitzungen wurden abgemeldet."))
     return redirect_after_post(request, "/konto")
@@ -438,8 +453,10 @@ async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
     if not await verify_password(user.password_hash, form.cleaned["current_password"]):
         form.add_error("current_password", _("Das aktuelle Passwort ist nicht richtig."))
         return _form_page(request, "accounts/delete.html", form)
+    user_id = user.id
     await actions.delete_account(db_session, user=user)
-    request.clear_session()
+    await _end_sessions(request, user_id)
+    _sign_out(request)
     flash(request, _("Ihr Konto und Ihre persönlichen Daten wurden gelöscht."))
     return redirect_after_post(request, "/")
 

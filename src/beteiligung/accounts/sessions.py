@@ -13,8 +13,11 @@ empty session (so every visitor would get a cookie). This backend:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from litestar.stores.base import Store
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -58,7 +61,41 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await self.delete(old_id, store=store)
             session_id = self.generate_session_id()
         await self.set(session_id=session_id, data=self.serialize_data(scope_session, scope), store=store)
+        if session_id != old_id and isinstance(scope_session, dict) and "uid" in scope_session:
+            await remember_session(store, int(scope_session["uid"]), session_id)
         headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header=""))
+
+
+# An index user → session ids in the same store, so erasure and "log out everywhere" can delete
+# the sessions themselves (DS-09), not only make them invalid. Entries expire with the absolute
+# session lifetime; ids of sessions that ended earlier are harmless (deleting them is a no-op).
+_INDEX_TTL = 24 * 3600
+_INDEX_MAX = 50
+
+
+def _index_key(user_id: int) -> str:
+    return f"user-sessions:{user_id}"
+
+
+async def remember_session(store: Store, user_id: int, session_id: str) -> None:
+    raw = await store.get(_index_key(user_id))
+    ids = json.loads(raw) if raw else []
+    ids = [*ids, session_id][-_INDEX_MAX:]
+    await store.set(_index_key(user_id), json.dumps(ids), expires_in=_INDEX_TTL)
+
+
+async def end_sessions(store: Store, user_id: int, keep: str | None = None) -> int:
+    """Delete every stored session of ``user_id`` except ``keep``; returns how many were listed."""
+    raw = await store.get(_index_key(user_id))
+    ids = json.loads(raw) if raw else []
+    for session_id in ids:
+        if session_id != keep:
+            await store.delete(session_id)
+    if keep and keep in ids:
+        await store.set(_index_key(user_id), json.dumps([keep]), expires_in=_INDEX_TTL)
+    else:
+        await store.delete(_index_key(user_id))
+    return len(ids)
 
 
 @dataclass

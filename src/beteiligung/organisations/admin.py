@@ -15,6 +15,7 @@ from beteiligung.accounts import actions
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.models import Membership, Role, User
 from beteiligung.accounts.permissions import Perm
+from beteiligung.accounts.sessions import end_sessions
 from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.organisations.models import TEXT_KEYS
@@ -126,6 +127,8 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
         }, block="form", status=422)
     role = Role(form.cleaned["role"])
     await actions.set_role(db_session, user=user, org_id=org_id, role=role)  # type: ignore[arg-type]
+    # A privilege change ends the person's sessions; the next login gets a fresh id.
+    await end_sessions(request.app.stores.get("sessions"), user.id)  # type: ignore[union-attr]
     flash(request, _("Die Rolle von %(name)s ist jetzt: %(role)s.",
                      name=user.display_name, role=_(ROLE_LABELS[role])))  # type: ignore[union-attr]
     return redirect_after_post(request, "/verwaltung/rollen")

@@ -1,0 +1,101 @@
+"""DS-08 export completeness and DS-09 erasure, scanned over every table and the session store."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, text
+
+from beteiligung.accounts.privacy import tables_referencing_users
+from beteiligung.app import make_alchemy_config
+from beteiligung.db import metadata
+from tests.conftest import DEMO_PASSWORD, login, make_user, post_form
+
+
+def test_every_table_pointing_at_users_is_exported():
+    names = {t.name for t, _ in tables_referencing_users()}
+    expected = {
+        t.name for t in metadata.sorted_tables
+        if any(fk.column.table.name == "user_account" for c in t.columns for fk in c.foreign_keys)
+    }
+    assert names == expected and {"membership", "consent", "email_token", "outbox_mail"} <= names
+
+
+async def test_export_contains_the_users_data_and_no_secrets(client, settings, mailbox):
+    await post_form(client, "/registrieren", {"display_name": "Exportprobe", "email": "export@example.org",
+                                             "password": "ein langer satz zum export", "accept_terms": "on"})
+    token = mailbox.last_link("export@example.org", "/email-bestaetigen").split("token=")[1]
+    await post_form(client, "/email-bestaetigen", {"token": token})
+    await login(client, "export@example.org", "ein langer satz zum export")
+    r = await client.get("/konto/daten/export.json")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    data = json.loads(r.content)
+    assert data["account"]["email"] == "export@example.org"
+    assert data["account"]["display_name"] == "Exportprobe"
+    assert "password_hash" not in json.dumps(data) and "token_hash" not in json.dumps(data)
+    assert data["tables"]["consent"][0]["purpose"] == "nutzungsbedingungen"
+    assert data["tables"]["membership"][0]["role"] == "resident"
+    page = await client.get("/konto/daten")
+    assert "Exportprobe" in page.text and "consent" in page.text
+
+
+async def test_erasure_leaves_no_trace(app, client, settings, mailbox):
+    probe_mail, probe_name = "erase-probe-7f3a@example.org", "Löschprobe 7f3a"
+    await make_user(settings, email=probe_mail, display_name=probe_name)
+    await login(client, probe_mail)
+    session_id = client.cookies.get("session")
+    # some rows that belong to the person: a pending e-mail change and mail in flight
+    await post_form(client, "/konto/email", {"new_email": "erase-new-7f3a@example.org",
+                                             "current_password": DEMO_PASSWORD})
+    from redis import Redis
+
+    async def stored(key: str) -> bool:
+        if settings.redis_url:  # the app's async pool belongs to the app's loop: look with our own client
+            with Redis.from_url(settings.redis_url) as r:
+                return bool(r.exists(f"{settings.redis_prefix}:session:{key}"))
+        return await app.stores.get("sessions").get(key) is not None
+
+    assert await stored(session_id)
+
+    r = await post_form(client, "/konto/loeschen", {"current_password": "falsch", "confirm": "on"})
+    assert r.status_code == 422, "a wrong password deletes nothing"
+    r = await post_form(client, "/konto/loeschen", {"current_password": DEMO_PASSWORD})
+    assert r.status_code == 422 and "bestätigen" in r.text, "the confirmation box is required"
+    r = await post_form(client, "/konto/loeschen", {"current_password": DEMO_PASSWORD, "confirm": "on"})
+    assert r.status_code == 303
+
+    assert not await stored(session_id), "the session is deleted from the store"
+    config = make_alchemy_config(settings)
+    try:
+        async with config.get_session() as db:
+            for table in metadata.sorted_tables:
+                rows = (await db.execute(select(table))).all()
+                dump = json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False)
+                for needle in (probe_mail, probe_name, "erase-new-7f3a"):
+                    assert needle not in dump, (table.name, needle)
+            count = await db.scalar(text("SELECT count(*) FROM user_account"))
+            assert count == 0
+    finally:
+        await config.get_engine().dispose()
+    client.cookies.set("session", session_id, domain="testserver.local")
+    assert (await client.get("/konto")).status_code == 303
+
+
+async def test_rate_limit_keys_carry_a_ttl_and_no_address(settings, backend):
+    if backend != "postgres":
+        return
+    from redis.asyncio import Redis
+
+    from beteiligung.infra import LOGIN_PER_IP, RateLimiter, make_redis
+
+    redis = make_redis(settings)
+    limiter = RateLimiter(settings, redis)
+    await limiter.hit(LOGIN_PER_IP, "203.0.113.7")
+    client = Redis.from_url(settings.redis_url)
+    keys = [k async for k in client.scan_iter(f"{settings.redis_prefix}:ratelimit:*")]
+    assert keys
+    for key in keys:
+        assert await client.ttl(key) > 0
+    assert not any(b"203.0.113" in k for k in keys)
+    await client.aclose()
+    await redis.aclose()
