@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import logging
 import os
 import re
@@ -16,7 +17,6 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-import email.policy
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -62,7 +62,7 @@ def require_server(name: str, host: str, port: int) -> None:
 class Mailbox:
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.content, policy=email.policy.default)
         msg["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         self.messages.append(msg)
@@ -241,8 +241,13 @@ DEMO_PASSWORD = "Lüneburg-Demo-2030"
 
 
 async def make_user(
-    settings: Settings, *, email: str = "resident@example.org", display_name: str = "Heide",
-    role: str = "resident", password: str = DEMO_PASSWORD, verified: bool = True,
+    settings: Settings,
+    *,
+    email: str = "resident@example.org",
+    display_name: str = "Heide",
+    role: str = "resident",
+    password: str = DEMO_PASSWORD,
+    verified: bool = True,
 ) -> int:
     from sqlalchemy import select
 
@@ -257,8 +262,13 @@ async def make_user(
         async with config.get_session() as db:
             org = (await db.scalars(select(Organisation))).first()
             user = await actions.create_user(
-                db, org=org, email=email, password=password, display_name=display_name,  # type: ignore[arg-type]
-                role=Role(role), now=utcnow(),
+                db,
+                org=org,
+                email=email,
+                password=password,
+                display_name=display_name,  # type: ignore[arg-type]
+                role=Role(role),
+                now=utcnow(),
             )
             if not verified:
                 user.email_verified_at = None
@@ -268,8 +278,9 @@ async def make_user(
         await config.get_engine().dispose()
 
 
-async def login(client: AsyncTestClient[Any], email: str = "resident@example.org",
-                password: str = DEMO_PASSWORD) -> Any:
+async def login(
+    client: AsyncTestClient[Any], email: str = "resident@example.org", password: str = DEMO_PASSWORD
+) -> Any:
     response = await post_form(client, "/anmelden", {"email": email, "password": password})
     assert response.status_code in (200, 303), response.text
     return response

@@ -1,7 +1,7 @@
 """accounts and organisations
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 04:07:29.170955
 """
 

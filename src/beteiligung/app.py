@@ -102,13 +102,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             middleware_logging_config=LoggingMiddlewareConfig(
                 # No query (tokens), no body, no headers, no cookies, no client address (DS-07).
                 request_log_fields=("path", "method"),
-                response_log_fields=("status_code",),
+                response_log_fields=["status_code"],
                 exclude=[r"^/static/", r"^/healthz$", r"^/readyz$"],
             ),
         )
     )
     static_router = create_static_files_router(
-        path="/static", directories=[STATIC_DIR], opt={"no_context": True}, include_in_schema=False,
+        path="/static",
+        directories=[STATIC_DIR],
+        opt={"no_context": True},
+        include_in_schema=False,
         name="static",
     )
 
@@ -120,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             async with alchemy_config.get_session() as db:
                 org = await get_org_for_host(db, "", settings.default_org)
-        except Exception:  # noqa: BLE001 - no schema yet; error pages fall back to a neutral name
+        except Exception:
             return
         if org is not None:
             app.state["default_org_view"] = OrgView.of(org)
@@ -150,14 +153,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({
-            "settings": settings,
-            "session_cookie": session_config.key,
-            "alchemy_config": alchemy_config,
-            "redis": redis,
-            "mailer": Mailer(settings),
-            "limiter": RateLimiter(settings, redis),
-        }),
+        state=State(
+            {
+                "settings": settings,
+                "session_cookie": session_config.key,
+                "alchemy_config": alchemy_config,
+                "redis": redis,
+                "mailer": Mailer(settings),
+                "limiter": RateLimiter(settings, redis),
+            }
+        ),
         debug=False,
         openapi_config=None,
     )

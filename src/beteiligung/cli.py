@@ -95,8 +95,12 @@ def seed_demo_cmd() -> None:
 @click.option("--display-name", required=True)
 @click.option("--role", type=click.Choice(["resident", "moderator", "staff", "admin"]), default="resident")
 @click.option("--org", "org_slug", default=None, help="Organisation slug (default: BETEILIGUNG_DEFAULT_ORG)")
-@click.option("--password", default=None, help="Omit to be asked (recommended: keeps it out of shell history)")
-def create_user_cmd(email: str, display_name: str, role: str, org_slug: str | None, password: str | None) -> None:
+@click.option(
+    "--password", default=None, help="Omit to be asked (recommended: keeps it out of shell history)"
+)
+def create_user_cmd(
+    email: str, display_name: str, role: str, org_slug: str | None, password: str | None
+) -> None:
     """Create a verified account with a role in an organisation."""
     from beteiligung.accounts.passwords import password_problem
 
@@ -126,8 +130,13 @@ def create_user_cmd(email: str, display_name: str, role: str, org_slug: str | No
                     sys.exit(2)
                 try:
                     await actions.create_user(
-                        db, org=org, email=email, password=password, display_name=display_name,
-                        role=Role(role), now=utcnow(),
+                        db,
+                        org=org,
+                        email=email,
+                        password=password,
+                        display_name=display_name,
+                        role=Role(role),
+                        now=utcnow(),
                     )
                 except actions.AccountError as exc:
                     click.echo(exc.message, err=True)

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
 
 
-def _setting(default: Any, help: str) -> Any:  # noqa: A002 - reads naturally at the call site
+def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
@@ -64,18 +64,16 @@ class Settings:
     )
     mail_from: str = _setting("beteiligung@localhost", "Sender address of all mails.")
     session_idle_minutes: int = _setting(30, "A session ends after this many minutes without a request.")
-    session_absolute_hours: int = _setting(12, "A session ends this many hours after login, whatever happens.")
+    session_absolute_hours: int = _setting(
+        12, "A session ends this many hours after login, whatever happens."
+    )
     secure_cookies: bool | None = _setting(
         None, "Send cookies with `Secure` and the `__Host-` prefix. Default: on in production, off otherwise."
     )
     max_body_bytes: int = _setting(1_048_576, "Largest request body accepted (bytes); larger ones get 413.")
     log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
-    log_json: bool | None = _setting(
-        None, "Log JSON lines. Default: on when stdout is not a terminal."
-    )
-    demo: bool = _setting(
-        True, "`beteiligung run` loads the Lüneburg demo data into an empty database."
-    )
+    log_json: bool | None = _setting(None, "Log JSON lines. Default: on when stdout is not a terminal.")
+    demo: bool = _setting(True, "`beteiligung run` loads the Lüneburg demo data into an empty database.")
 
     # ----------------------------------------------------------------------------------------
     @classmethod
@@ -95,9 +93,7 @@ class Settings:
 
     def check(self) -> None:
         if self.env not in {"development", "test", "production"}:
-            raise SettingsError(
-                f"BETEILIGUNG_ENV: {self.env!r} is not one of development, test, production"
-            )
+            raise SettingsError(f"BETEILIGUNG_ENV: {self.env!r} is not one of development, test, production")
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"BETEILIGUNG_PORT: {self.port} is not a port number (1-65535)")
         if self.workers < 1:
@@ -108,8 +104,12 @@ class Settings:
                 "(nothing may live in one process's memory)"
             )
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise SettingsError(f"BETEILIGUNG_LOG_LEVEL: {self.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
-        if self.database_url and not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError(
+                f"BETEILIGUNG_LOG_LEVEL: {self.log_level!r} is not DEBUG, INFO, WARNING or ERROR"
+            )
+        if self.database_url and not self.database_url.startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
             raise SettingsError(
                 "BETEILIGUNG_DATABASE_URL: use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db"
             )
@@ -125,7 +125,9 @@ class Settings:
             raise SettingsError("BETEILIGUNG_MAX_BODY_BYTES: must be at least 1024")
         if self.is_production:
             if self.secret_key == DEV_SECRET:
-                raise SettingsError("BETEILIGUNG_SECRET_KEY: production refuses the built-in development secret")
+                raise SettingsError(
+                    "BETEILIGUNG_SECRET_KEY: production refuses the built-in development secret"
+                )
             if self.resolved_database_url.startswith("sqlite"):
                 raise SettingsError("BETEILIGUNG_DATABASE_URL: production needs PostgreSQL, not SQLite")
             if not self.redis_url:

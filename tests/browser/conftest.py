@@ -64,7 +64,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Any
     env.pop("BETEILIGUNG_REDIS_URL", None)
     log = (tmp / "server.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "beteiligung.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "beteiligung.cli", "run"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while True:
@@ -166,7 +169,9 @@ def login(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> No
 
 
 @pytest.fixture(scope="session")
-def storage_states(browser: Any, live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def storage_states(
+    browser: Any, live_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """Log the demo resident and admin in once; tests reuse their cookies."""
     states: dict[str, Any] = {}
     for role, email in (("resident", RESIDENT), ("admin", ADMIN)):

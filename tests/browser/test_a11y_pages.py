@@ -40,14 +40,22 @@ CSRF_COOKIES = {"csrftoken", "__Host-csrf"}
 
 def check_page(browser: Any, base: str, path: str, scheme: str, storage_state: Any = None) -> Any:
     context = browser.new_context(
-        color_scheme=scheme, reduced_motion="reduce", bypass_csp=True, storage_state=storage_state,
+        color_scheme=scheme,
+        reduced_motion="reduce",
+        bypass_csp=True,
+        storage_state=storage_state,
     )
     try:
         page = context.new_page()
         foreign: list[str] = []
-        page.on("request", lambda r: foreign.append(r.url)
+        page.on(
+            "request",
+            lambda r: (
+                foreign.append(r.url)
                 if urlsplit(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
-                else None)
+                else None
+            ),
+        )
         response = page.goto(base + path)
         assert response is not None
         if path == "/nix-da":
@@ -90,7 +98,8 @@ def test_public_page(browser: Any, live_server: str, path: str, scheme: str) -> 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize(("role", "path"), LOGGED_IN_PAGES)
-def test_logged_in_page(browser: Any, live_server: str, storage_states: dict[str, Any],
-                        role: str, path: str, scheme: str) -> None:
+def test_logged_in_page(
+    browser: Any, live_server: str, storage_states: dict[str, Any], role: str, path: str, scheme: str
+) -> None:
     _, local_storage = check_page(browser, live_server, path, scheme, storage_states[role])
     assert local_storage == 0

@@ -97,7 +97,9 @@ def test_account_flow_with_javascript(browser: Any, live_server: str, smtp_serve
         context.close()
 
 
-def test_account_flow_without_javascript(browser: Any, live_server: str, smtp_server: tuple[Any, int]) -> None:
+def test_account_flow_without_javascript(
+    browser: Any, live_server: str, smtp_server: tuple[Any, int]
+) -> None:
     context = browser.new_context(bypass_csp=True, java_script_enabled=False)
     # axe needs JavaScript: run it in a second, JS-enabled page on the same (server-rendered) HTML.
     try:
@@ -115,8 +117,14 @@ def _run_no_js_flow(browser: Any, page: Any, base: str, smtp_server: tuple[Any, 
 
     def check(label: str) -> None:
         html = page.content()
-        checker.route("**/*", lambda route: route.fulfill(body=html, content_type="text/html")
-                      if route.request.resource_type == "document" else route.continue_())
+        checker.route(
+            "**/*",
+            lambda route: (
+                route.fulfill(body=html, content_type="text/html")
+                if route.request.resource_type == "document"
+                else route.continue_()
+            ),
+        )
         checker.goto(page.url)
         checker.unroute("**/*")
         # Scripts of the page must not change what we check: the server-rendered HTML is the state.

@@ -58,7 +58,10 @@ async def test_register_errors_keep_values_full_page_and_fragment(client, settin
     assert "<title>Fehler:" in r.text and "Bitte korrigieren Sie 3 Angaben" in r.text
     assert 'value="Heide"' in r.text and 'value="kein-at-zeichen"' in r.text
     assert 'value="kurz"' not in r.text, "passwords are never echoed"
-    assert 'aria-invalid="true"' in r.text and 'aria-describedby="register-email-hint register-email-error"' in r.text
+    assert (
+        'aria-invalid="true"' in r.text
+        and 'aria-describedby="register-email-hint register-email-error"' in r.text
+    )
     assert "mindestens 12 Zeichen" in r.text and "gültige E-Mail-Adresse" in r.text
 
     r = await post_form(client, "/registrieren", bad, htmx=True)
@@ -70,7 +73,12 @@ async def test_register_errors_keep_values_full_page_and_fragment(client, settin
 async def test_bad_input_never_500(client, settings):
     cases = [
         {},
-        {"display_name": "x" * 10_000, "email": "a" * 300 + "@b.de", "password": "p" * 500, "accept_terms": "on"},
+        {
+            "display_name": "x" * 10_000,
+            "email": "a" * 300 + "@b.de",
+            "password": "p" * 500,
+            "accept_terms": "on",
+        },
         {"display_name": ["a", "b"], "email": "1", "password": "2", "accept_terms": "vielleicht"},
         {"display_name": "<script>alert(1)</script>", "email": "x@y.de", "password": "\x00" * 20},
     ]
@@ -81,7 +89,9 @@ async def test_bad_input_never_500(client, settings):
     r = await post_form(client, "/registrieren", {"display_name": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
     # JSON to a form route: a clear 422, not a crash
-    r = await client.post("/anmelden", json={"email": 1}, headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    r = await client.post(
+        "/anmelden", json={"email": 1}, headers={"x-csrftoken": client.cookies.get("csrftoken")}
+    )
     assert r.status_code == 422
 
 
@@ -102,8 +112,12 @@ async def test_missing_or_wrong_csrf_keeps_values(client, settings):
 
 async def test_login_errors_are_identical_for_unknown_and_wrong(client, settings):
     await make_user(settings, email="known@example.org")
-    r1 = await post_form(client, "/anmelden", {"email": "known@example.org", "password": "falsches Passwort 1"})
-    r2 = await post_form(client, "/anmelden", {"email": "unknown@example.org", "password": "falsches Passwort 1"})
+    r1 = await post_form(
+        client, "/anmelden", {"email": "known@example.org", "password": "falsches Passwort 1"}
+    )
+    r2 = await post_form(
+        client, "/anmelden", {"email": "unknown@example.org", "password": "falsches Passwort 1"}
+    )
     assert r1.status_code == r2.status_code == 422
     strip = lambda t: re.sub(r'value="[^"]*"|name="_csrf_token"[^>]*|"x-csrftoken": "[^"]*"', "", t)  # noqa: E731
     assert strip(r1.text).replace("known@", "X@") == strip(r2.text).replace("unknown@", "X@")
@@ -114,7 +128,9 @@ async def test_login_errors_are_identical_for_unknown_and_wrong(client, settings
 async def test_login_rate_limited_per_account(client, settings):
     await make_user(settings, email="target@example.org")
     for _ in range(5):
-        r = await post_form(client, "/anmelden", {"email": "target@example.org", "password": "falsches Passwort"})
+        r = await post_form(
+            client, "/anmelden", {"email": "target@example.org", "password": "falsches Passwort"}
+        )
         assert r.status_code == 422
     r = await post_form(client, "/anmelden", {"email": "target@example.org", "password": DEMO_PASSWORD})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
@@ -172,13 +188,20 @@ async def test_password_reset_flow_ends_other_sessions(client, mailbox: Mailbox,
 async def test_change_password_requires_current_and_keeps_this_session(client, settings, mailbox):
     await make_user(settings)
     await login(client)
-    r = await post_form(client, "/konto/passwort", {"current_password": "falsch", "new_password": "neues Passwort 12345"})
+    r = await post_form(
+        client, "/konto/passwort", {"current_password": "falsch", "new_password": "neues Passwort 12345"}
+    )
     assert r.status_code == 422 and "aktuelle Passwort ist nicht richtig" in r.text
-    r = await post_form(client, "/konto/passwort", {"current_password": DEMO_PASSWORD, "new_password": "passwort1234"},
-                        htmx=True)
+    r = await post_form(
+        client,
+        "/konto/passwort",
+        {"current_password": DEMO_PASSWORD, "new_password": "passwort1234"},
+        htmx=True,
+    )
     assert r.status_code == 422 and "zu verbreitet" in r.text and "<html" not in r.text
-    r = await post_form(client, "/konto/passwort", {"current_password": DEMO_PASSWORD,
-                                                    "new_password": "neues Passwort 12345"})
+    r = await post_form(
+        client, "/konto/passwort", {"current_password": DEMO_PASSWORD, "new_password": "neues Passwort 12345"}
+    )
     assert r.status_code == 303
     assert (await client.get("/konto")).status_code == 200
 
@@ -186,7 +209,9 @@ async def test_change_password_requires_current_and_keeps_this_session(client, s
 async def test_change_email_confirms_new_address(client, settings, mailbox: Mailbox):
     await make_user(settings, email="alt@example.org")
     await login(client, "alt@example.org")
-    r = await post_form(client, "/konto/email", {"new_email": "Neu@Example.org", "current_password": DEMO_PASSWORD})
+    r = await post_form(
+        client, "/konto/email", {"new_email": "Neu@Example.org", "current_password": DEMO_PASSWORD}
+    )
     assert r.status_code == 303
     token = mailbox.last_link("neu@example.org", "/email-bestaetigen").split("token=")[1]
     r = await post_form(client, "/email-bestaetigen", {"token": token})
@@ -197,18 +222,24 @@ async def test_change_email_confirms_new_address(client, settings, mailbox: Mail
 
 async def test_htmx_success_redirects_by_header(client, settings):
     await make_user(settings)
-    r = await post_form(client, "/anmelden", {"email": "resident@example.org", "password": DEMO_PASSWORD}, htmx=True)
+    r = await post_form(
+        client, "/anmelden", {"email": "resident@example.org", "password": DEMO_PASSWORD}, htmx=True
+    )
     assert r.status_code == 200 and r.headers["hx-redirect"] == "/konto"
 
 
 async def test_next_parameter_is_same_site_only(client, settings):
     await make_user(settings)
     for evil in ["https://evil.example", "//evil.example", "/\\evil.example"]:
-        r = await post_form(client, "/anmelden", {"email": "resident@example.org", "password": DEMO_PASSWORD,
-                                                  "next": evil})
+        r = await post_form(
+            client, "/anmelden", {"email": "resident@example.org", "password": DEMO_PASSWORD, "next": evil}
+        )
         assert r.headers["location"] == "/konto", evil
-    r = await post_form(client, "/anmelden", {"email": "resident@example.org", "password": DEMO_PASSWORD,
-                                              "next": "/konto/daten"})
+    r = await post_form(
+        client,
+        "/anmelden",
+        {"email": "resident@example.org", "password": DEMO_PASSWORD, "next": "/konto/daten"},
+    )
     assert r.headers["location"] == "/konto/daten"
 
 

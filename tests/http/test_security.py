@@ -24,17 +24,44 @@ GET_POLICY: dict[str, dict[str, int]] = {
     "/passwort-neu": dict.fromkeys(ROLES, 400),
     "/konto": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
     "/konto/daten": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
-    "/konto/daten/export.json": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
+    "/konto/daten/export.json": {
+        "anonymous": 303,
+        "resident": 200,
+        "moderator": 200,
+        "staff": 200,
+        "admin": 200,
+    },
     "/konto/loeschen": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
     "/verwaltung": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 200, "admin": 200},
     "/verwaltung/texte": {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200},
-    "/verwaltung/texte/{key}": {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200},
+    "/verwaltung/texte/{key}": {
+        "anonymous": 303,
+        "resident": 403,
+        "moderator": 403,
+        "staff": 403,
+        "admin": 200,
+    },
     "/verwaltung/rollen": {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200},
-    "/verwaltung/postausgang": {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200},
+    "/verwaltung/postausgang": {
+        "anonymous": 303,
+        "resident": 403,
+        "moderator": 403,
+        "staff": 403,
+        "admin": 200,
+    },
     "/healthz": dict.fromkeys(ROLES, 200),
     "/readyz": dict.fromkeys(ROLES, 200),
-    **{f"/{k}": dict.fromkeys(ROLES, 200) for k in
-       ["impressum", "datenschutz", "barrierefreiheit", "netiquette", "nutzungsbedingungen", "leichte-sprache"]},
+    **{
+        f"/{k}": dict.fromkeys(ROLES, 200)
+        for k in [
+            "impressum",
+            "datenschutz",
+            "barrierefreiheit",
+            "netiquette",
+            "nutzungsbedingungen",
+            "leichte-sprache",
+        ]
+    },
 }
 SAMPLE = {"{key}": "impressum"}
 
@@ -130,8 +157,14 @@ async def test_production_cookies_are_host_prefixed_and_secure(app, settings):
         r = await c.get("/anmelden")
         csrf = [v for v in r.headers.get_list("set-cookie") if v.startswith("__Host-csrf=")]
         assert csrf and "Secure" in csrf[0] and "HttpOnly" in csrf[0] and "Domain=" not in csrf[0]
-        r = await c.post("/anmelden", data={"email": "resident@example.org", "password": "Lüneburg-Demo-2030",
-                                            "_csrf_token": c.cookies["__Host-csrf"]})
+        r = await c.post(
+            "/anmelden",
+            data={
+                "email": "resident@example.org",
+                "password": "Lüneburg-Demo-2030",
+                "_csrf_token": c.cookies["__Host-csrf"],
+            },
+        )
         assert r.status_code == 303
         session = [v for v in r.headers.get_list("set-cookie") if v.startswith("__Host-session=")]
         assert session, r.headers.get_list("set-cookie")
@@ -147,9 +180,19 @@ async def test_login_csrf_failure_keeps_email_but_never_password(client, setting
 
 
 async def test_logs_hold_no_email_or_ip(client, settings, capsys, mailbox):
-    await post_form(client, "/registrieren", {"display_name": "Logtest", "email": "logprobe@example.org",
-                                             "password": "ein sehr langes passwort", "accept_terms": "on"})
-    await post_form(client, "/anmelden", {"email": "logprobe@example.org", "password": "falsch falsch falsch"})
+    await post_form(
+        client,
+        "/registrieren",
+        {
+            "display_name": "Logtest",
+            "email": "logprobe@example.org",
+            "password": "ein sehr langes passwort",
+            "accept_terms": "on",
+        },
+    )
+    await post_form(
+        client, "/anmelden", {"email": "logprobe@example.org", "password": "falsch falsch falsch"}
+    )
     out = capsys.readouterr()
     logs = out.out + out.err
     assert "logprobe@example.org" not in logs

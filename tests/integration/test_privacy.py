@@ -15,15 +15,24 @@ from tests.conftest import DEMO_PASSWORD, login, make_user, post_form
 def test_every_table_pointing_at_users_is_exported():
     names = {t.name for t, _ in tables_referencing_users()}
     expected = {
-        t.name for t in metadata.sorted_tables
+        t.name
+        for t in metadata.sorted_tables
         if any(fk.column.table.name == "user_account" for c in t.columns for fk in c.foreign_keys)
     }
     assert names == expected and {"membership", "consent", "email_token", "outbox_mail"} <= names
 
 
 async def test_export_contains_the_users_data_and_no_secrets(client, settings, mailbox):
-    await post_form(client, "/registrieren", {"display_name": "Exportprobe", "email": "export@example.org",
-                                             "password": "ein langer satz zum export", "accept_terms": "on"})
+    await post_form(
+        client,
+        "/registrieren",
+        {
+            "display_name": "Exportprobe",
+            "email": "export@example.org",
+            "password": "ein langer satz zum export",
+            "accept_terms": "on",
+        },
+    )
     token = mailbox.last_link("export@example.org", "/email-bestaetigen").split("token=")[1]
     await post_form(client, "/email-bestaetigen", {"token": token})
     await login(client, "export@example.org", "ein langer satz zum export")
@@ -45,8 +54,9 @@ async def test_erasure_leaves_no_trace(app, client, settings, mailbox):
     await login(client, probe_mail)
     session_id = client.cookies.get("session")
     # some rows that belong to the person: a pending e-mail change and mail in flight
-    await post_form(client, "/konto/email", {"new_email": "erase-new-7f3a@example.org",
-                                             "current_password": DEMO_PASSWORD})
+    await post_form(
+        client, "/konto/email", {"new_email": "erase-new-7f3a@example.org", "current_password": DEMO_PASSWORD}
+    )
     from redis import Redis
 
     async def stored(key: str) -> bool:

@@ -20,8 +20,8 @@ from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.mail.service import Mailer
 from beteiligung.organisations.models import Organisation
-from beteiligung.web.context import OrgView
 from beteiligung.organisations.queries import get_text
+from beteiligung.web.context import OrgView
 
 
 class AccountError(Exception):
@@ -144,9 +144,7 @@ class EmailConfirmation:
     changed_email: bool
 
 
-async def confirm_email(
-    db: AsyncSession, mailer: Mailer, *, token: str, now: datetime
-) -> EmailConfirmation:
+async def confirm_email(db: AsyncSession, mailer: Mailer, *, token: str, now: datetime) -> EmailConfirmation:
     """Use a verification or change-of-address token."""
     row = await consume_token(db, token, TokenPurpose.VERIFY_EMAIL, now)
     purpose = TokenPurpose.VERIFY_EMAIL
@@ -159,7 +157,9 @@ async def confirm_email(
         )
     user = await db.get(User, row.user_id)
     if user is None:
-        raise AccountError(_("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie eine neue E-Mail an."))
+        raise AccountError(
+            _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie eine neue E-Mail an.")
+        )
     if purpose is TokenPurpose.CHANGE_EMAIL and row.new_email:
         if await get_user_by_email(db, row.new_email) is not None:
             await db.rollback()
@@ -254,7 +254,9 @@ async def _set_password(db: AsyncSession, mailer: Mailer, user: User, password: 
     user.auth_version += 1  # every other session of this account ends
     await db.flush()
     await db.execute(
-        delete(EmailToken).where(EmailToken.user_id == user.id, EmailToken.purpose == TokenPurpose.RESET_PASSWORD)
+        delete(EmailToken).where(
+            EmailToken.user_id == user.id, EmailToken.purpose == TokenPurpose.RESET_PASSWORD
+        )
     )
     await mailer.send(
         db,

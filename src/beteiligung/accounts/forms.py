@@ -19,22 +19,35 @@ DISPLAY_NAME = Field(
     "verwenden Sie Ihren vollen Namen nur, wenn Sie das möchten.",
 )
 EMAIL = Field(
-    "email", "E-Mail-Adresse", kind="email", max_length=254, autocomplete="email",
+    "email",
+    "E-Mail-Adresse",
+    kind="email",
+    max_length=254,
+    autocomplete="email",
     hint="Wird nie öffentlich gezeigt. Wir schreiben Ihnen nur zu Ihrem Konto.",
 )
 NEW_PASSWORD = Field(
-    "password", "Passwort", kind="password", max_length=MAX_LENGTH, autocomplete="new-password",
-    keep_value=False, hint="Mindestens 12 Zeichen. Ein Satz aus mehreren Wörtern ist sicher und gut zu merken.",
+    "password",
+    "Passwort",
+    kind="password",
+    max_length=MAX_LENGTH,
+    autocomplete="new-password",
+    keep_value=False,
+    hint="Mindestens 12 Zeichen. Ein Satz aus mehreren Wörtern ist sicher und gut zu merken.",
 )
 CURRENT_PASSWORD = Field(
-    "current_password", "Aktuelles Passwort", kind="password", max_length=MAX_LENGTH,
-    autocomplete="current-password", keep_value=False,
+    "current_password",
+    "Aktuelles Passwort",
+    kind="password",
+    max_length=MAX_LENGTH,
+    autocomplete="current-password",
+    keep_value=False,
 )
 LOCALE = Field("locale", "Sprache", kind="select", choices=tuple(LOCALE_NAMES.items()))
 
 
 class _NewPasswordMixin(Form):
-    password_field: ClassVar[str] = "password"
+    password_field: ClassVar[str] = "password"  # noqa: S105 - a field name
 
     def clean(self) -> None:
         if self.password_field not in self.cleaned:
@@ -62,8 +75,14 @@ class LoginForm(Form):
     id = "login"
     fields = (
         Field("email", "E-Mail-Adresse", kind="email", max_length=254, autocomplete="username"),
-        Field("password", "Passwort", kind="password", max_length=MAX_LENGTH,
-              autocomplete="current-password", keep_value=False),
+        Field(
+            "password",
+            "Passwort",
+            kind="password",
+            max_length=MAX_LENGTH,
+            autocomplete="current-password",
+            keep_value=False,
+        ),
     )
 
 
@@ -76,8 +95,15 @@ class ResetPasswordForm(_NewPasswordMixin):
     id = "reset"
     fields = (
         Field("token", "Link-Kennung", max_length=100),
-        Field("password", "Neues Passwort", kind="password", max_length=MAX_LENGTH,
-              autocomplete="new-password", keep_value=False, hint=NEW_PASSWORD.hint),
+        Field(
+            "password",
+            "Neues Passwort",
+            kind="password",
+            max_length=MAX_LENGTH,
+            autocomplete="new-password",
+            keep_value=False,
+            hint=NEW_PASSWORD.hint,
+        ),
     )
 
 
@@ -88,19 +114,32 @@ class ProfileForm(Form):
 
 class ChangePasswordForm(_NewPasswordMixin):
     id = "password"
-    password_field = "new_password"
+    password_field = "new_password"  # noqa: S105 - a field name
     fields = (
         CURRENT_PASSWORD,
-        Field("new_password", "Neues Passwort", kind="password", max_length=MAX_LENGTH,
-              autocomplete="new-password", keep_value=False, hint=NEW_PASSWORD.hint),
+        Field(
+            "new_password",
+            "Neues Passwort",
+            kind="password",
+            max_length=MAX_LENGTH,
+            autocomplete="new-password",
+            keep_value=False,
+            hint=NEW_PASSWORD.hint,
+        ),
     )
 
 
 class ChangeEmailForm(Form):
     id = "email"
     fields = (
-        Field("new_email", "Neue E-Mail-Adresse", kind="email", max_length=254, autocomplete="email",
-              hint="Wir senden einen Bestätigungslink an die neue Adresse. Bis zur Bestätigung gilt die alte."),
+        Field(
+            "new_email",
+            "Neue E-Mail-Adresse",
+            kind="email",
+            max_length=254,
+            autocomplete="email",
+            hint="Wir senden einen Bestätigungslink an die neue Adresse. Bis zur Bestätigung gilt die alte.",
+        ),
         CURRENT_PASSWORD,
     )
 

@@ -41,9 +41,7 @@ def _plain(value: Any) -> Any:
 
 async def export_user_data(db: AsyncSession, user: User) -> dict[str, Any]:
     account = {
-        c.name: _plain(getattr(user, c.key))
-        for c in User.__table__.columns
-        if c.name not in SECRET_COLUMNS
+        c.name: _plain(getattr(user, c.key)) for c in User.__table__.columns if c.name not in SECRET_COLUMNS
     }
     data: dict[str, Any] = {"account": account, "tables": {}}
     for table, column in tables_referencing_users():

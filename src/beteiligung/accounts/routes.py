@@ -12,11 +12,14 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromQuery
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from beteiligung import i18n
 from beteiligung.accounts import actions
@@ -48,9 +51,8 @@ from beteiligung.infra import (
     RateLimiter,
 )
 from beteiligung.mail.service import Mailer
-from beteiligung.web.context import settings_of
+from beteiligung.web.context import DB, settings_of
 from beteiligung.web.forms import Form
-from beteiligung.web.context import DB
 from beteiligung.web.responses import flash, redirect_after_post, render, safe_next
 
 Req = Request[Any, Any, Any]
@@ -80,8 +82,16 @@ async def _form_data(request: Req) -> dict[str, Any]:
     return {key: data.get(key) for key in data}
 
 
-def _form_page(request: Req, template: str, form: Form, *, status: int = HTTP_422_UNPROCESSABLE_ENTITY,
-               block: str = "form", headers: dict[str, str] | None = None, **ctx: Any) -> Template:
+def _form_page(
+    request: Req,
+    template: str,
+    form: Form,
+    *,
+    status: int = HTTP_422_UNPROCESSABLE_ENTITY,
+    block: str = "form",
+    headers: dict[str, str] | None = None,
+    **ctx: Any,
+) -> Template:
     return render(request, template, {"form": form, **ctx}, block=block, status=status, headers=headers)
 
 
@@ -95,8 +105,14 @@ def _too_many(request: Req, template: str, form: Form, retry_after: int, **ctx: 
             minutes,
         ),
     )
-    return _form_page(request, template, form, status=HTTP_429_TOO_MANY_REQUESTS,
-                      headers={"Retry-After": str(retry_after)}, **ctx)
+    return _form_page(
+        request,
+        template,
+        form,
+        status=HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(retry_after)},
+        **ctx,
+    )
 
 
 async def _end_sessions(request: Req, user_id: int, keep_current: bool = False) -> None:
@@ -151,38 +167,52 @@ async def register_submit(request: Req, db_session: DB) -> Response[Any]:
 
 @get("/registrieren/gesendet", name="register.sent")
 async def register_sent(request: Req) -> Template:
-    return render(request, "accounts/message.html", {
-        "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
-        "message": _(
-            "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um Ihre "
-            "E-Mail-Adresse zu bestätigen. Danach können Sie sich anmelden. Keine E-Mail erhalten? "
-            "Schauen Sie bitte auch im Spam-Ordner nach."
-        ),
-    })
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
+            "message": _(
+                "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um Ihre "
+                "E-Mail-Adresse zu bestätigen. Danach können Sie sich anmelden. Keine E-Mail erhalten? "
+                "Schauen Sie bitte auch im Spam-Ordner nach."
+            ),
+        },
+    )
 
 
 @get("/email-bestaetigen", name="email.confirm")
 async def confirm_email_page(request: Req, db_session: DB, token: FromQuery[str] = "") -> Template:
     now = utcnow()
-    valid = (
-        await find_token(db_session, token, TokenPurpose.VERIFY_EMAIL, now)
-        or await find_token(db_session, token, TokenPurpose.CHANGE_EMAIL, now)
+    valid = await find_token(db_session, token, TokenPurpose.VERIFY_EMAIL, now) or await find_token(
+        db_session, token, TokenPurpose.CHANGE_EMAIL, now
     )
     form = ConfirmTokenForm(initial={"token": token})
     if not valid:
-        form.add_error(None, _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie eine neue E-Mail an."))
-    return render(request, "accounts/confirm_email.html", {"form": form, "valid": bool(valid)},
-                  status=200 if valid else 400)
+        form.add_error(
+            None, _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie eine neue E-Mail an.")
+        )
+    return render(
+        request,
+        "accounts/confirm_email.html",
+        {"form": form, "valid": bool(valid)},
+        status=200 if valid else 400,
+    )
 
 
-@post("/email-bestaetigen", name="email.confirm.submit",
-      opt={"form": ("accounts/confirm_email.html", ConfirmTokenForm)})
+@post(
+    "/email-bestaetigen",
+    name="email.confirm.submit",
+    opt={"form": ("accounts/confirm_email.html", ConfirmTokenForm)},
+)
 async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ConfirmTokenForm(await _form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
     try:
-        result = await actions.confirm_email(db_session, _mailer(request), token=form.cleaned["token"], now=utcnow())
+        result = await actions.confirm_email(
+            db_session, _mailer(request), token=form.cleaned["token"], now=utcnow()
+        )
     except actions.AccountError as exc:
         form.add_error(None, exc.message)
         return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
@@ -197,12 +227,18 @@ async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
 # Login / logout
 # --------------------------------------------------------------------------------------------
 @get("/anmelden", name="login")
-async def login_page(request: Req, next: FromQuery[str] = "") -> Template:  # noqa: A002 - the query name
+async def login_page(request: Req, next: FromQuery[str] = "") -> Template:
     if request.state.actor.is_authenticated:
-        return render(request, "accounts/message.html", {
-            "title": _("Sie sind angemeldet"),
-            "message": _("Sie sind bereits als %(name)s angemeldet.", name=request.state.actor.display_name),
-        })
+        return render(
+            request,
+            "accounts/message.html",
+            {
+                "title": _("Sie sind angemeldet"),
+                "message": _(
+                    "Sie sind bereits als %(name)s angemeldet.", name=request.state.actor.display_name
+                ),
+            },
+        )
     return render(request, "accounts/login.html", {"form": LoginForm(), "next": safe_next(next, "")})
 
 
@@ -219,22 +255,33 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
     per_ip = await limiter.hit(LOGIN_PER_IP, _ip(request))
     per_account = await limiter.peek(LOGIN_FAILURES_PER_ACCOUNT, email)
     if not per_ip.allowed or not per_account.allowed:
-        retry = max(per_ip.retry_after if not per_ip.allowed else 0,
-                    per_account.retry_after if not per_account.allowed else 0)
+        retry = max(
+            per_ip.retry_after if not per_ip.allowed else 0,
+            per_account.retry_after if not per_account.allowed else 0,
+        )
         return _too_many(request, template, form, retry, next=next_url)
-    user = await actions.authenticate(db_session, email=email, password=form.cleaned["password"], now=utcnow())
+    user = await actions.authenticate(
+        db_session, email=email, password=form.cleaned["password"], now=utcnow()
+    )
     if user is None:
         await limiter.hit(LOGIN_FAILURES_PER_ACCOUNT, email)
         form.add_error(None, _("E-Mail-Adresse oder Passwort ist falsch."))
         return _form_page(request, template, form, next=next_url)
     if user.email_verified_at is None:
-        form.add_error(None, _(
-            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer E-Mail. "
-            "Wir haben Ihnen soeben einen neuen Link geschickt."
-        ))
+        form.add_error(
+            None,
+            _(
+                "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer E-Mail. "
+                "Wir haben Ihnen soeben einen neuen Link geschickt."
+            ),
+        )
         await actions.resend_verification(
-            db_session, _mailer(request), user=user, org=request.state.org,
-            base_url=settings_of(request).resolved_base_url, now=utcnow(),
+            db_session,
+            _mailer(request),
+            user=user,
+            org=request.state.org,
+            base_url=settings_of(request).resolved_base_url,
+            now=utcnow(),
         )
         return _form_page(request, template, form, status=403, next=next_url)
     await limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
@@ -260,8 +307,11 @@ async def forgot_page(request: Req) -> Template:
     return render(request, "accounts/forgot.html", {"form": ForgotPasswordForm()})
 
 
-@post("/passwort-vergessen", name="password.forgot.submit",
-      opt={"form": ("accounts/forgot.html", ForgotPasswordForm)})
+@post(
+    "/passwort-vergessen",
+    name="password.forgot.submit",
+    opt={"form": ("accounts/forgot.html", ForgotPasswordForm)},
+)
 async def forgot_submit(request: Req, db_session: DB) -> Response[Any]:
     form = ForgotPasswordForm(await _form_data(request))
     if not form.validate():
@@ -273,21 +323,29 @@ async def forgot_submit(request: Req, db_session: DB) -> Response[Any]:
     # Over the per-account limit we quietly send nothing: the answer stays the same (SEC-03).
     if (await limiter.hit(RESET_PER_ACCOUNT, form.cleaned["email"])).allowed:
         await actions.request_password_reset(
-            db_session, _mailer(request), email=form.cleaned["email"], org=request.state.org,
-            base_url=settings_of(request).resolved_base_url, now=utcnow(),
+            db_session,
+            _mailer(request),
+            email=form.cleaned["email"],
+            org=request.state.org,
+            base_url=settings_of(request).resolved_base_url,
+            now=utcnow(),
         )
     return redirect_after_post(request, "/passwort-vergessen/gesendet")
 
 
 @get("/passwort-vergessen/gesendet", name="password.forgot.sent")
 async def forgot_sent(request: Req) -> Template:
-    return render(request, "accounts/message.html", {
-        "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
-        "message": _(
-            "Wenn zu dieser E-Mail-Adresse ein Konto besteht, haben wir einen Link zum Zurücksetzen "
-            "des Passworts geschickt. Er ist eine Stunde gültig."
-        ),
-    })
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
+            "message": _(
+                "Wenn zu dieser E-Mail-Adresse ein Konto besteht, haben wir einen Link zum Zurücksetzen "
+                "des Passworts geschickt. Er ist eine Stunde gültig."
+            ),
+        },
+    )
 
 
 @get("/passwort-neu", name="password.reset")
@@ -296,8 +354,9 @@ async def reset_page(request: Req, db_session: DB, token: FromQuery[str] = "") -
     form = ResetPasswordForm(initial={"token": token})
     if not valid:
         form.add_error(None, _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie einen neuen an."))
-    return render(request, "accounts/reset.html", {"form": form, "valid": bool(valid)},
-                  status=200 if valid else 400)
+    return render(
+        request, "accounts/reset.html", {"form": form, "valid": bool(valid)}, status=200 if valid else 400
+    )
 
 
 @post("/passwort-neu", name="password.reset.submit", opt={"form": ("accounts/reset.html", ResetPasswordForm)})
@@ -307,7 +366,10 @@ async def reset_submit(request: Req, db_session: DB) -> Response[Any]:
         return _form_page(request, "accounts/reset.html", form, valid="token" not in form.errors)
     try:
         user = await actions.reset_password(
-            db_session, _mailer(request), token=form.cleaned["token"], password=form.cleaned["password"],
+            db_session,
+            _mailer(request),
+            token=form.cleaned["token"],
+            password=form.cleaned["password"],
             now=utcnow(),
         )
     except actions.AccountError as exc:
@@ -339,8 +401,9 @@ async def account_page(request: Req) -> Template:
     return render(request, "accounts/account.html", _account_context(request))
 
 
-def _account_form_error(request: Req, block: str, status: int = HTTP_422_UNPROCESSABLE_ENTITY,
-                        **forms: Form) -> Template:
+def _account_form_error(
+    request: Req, block: str, status: int = HTTP_422_UNPROCESSABLE_ENTITY, **forms: Form
+) -> Template:
     ctx = _account_context(request, **forms)
     ctx["form"] = next(iter(forms.values()))
     return render(request, "accounts/account.html", ctx, block=block, status=status)
@@ -352,7 +415,10 @@ async def profile_submit(request: Req, db_session: DB) -> Response[Any]:
     if not form.validate():
         return _account_form_error(request, "profile_form", profile_form=form)
     await actions.update_profile(
-        db_session, user=_user(request), display_name=form.cleaned["display_name"], locale=form.cleaned["locale"]
+        db_session,
+        user=_user(request),
+        display_name=form.cleaned["display_name"],
+        locale=form.cleaned["locale"],
     )
     i18n.current_locale.set(form.cleaned["locale"])
     flash(request, _("Ihr Profil wurde gespeichert."))
@@ -367,8 +433,12 @@ async def password_submit(request: Req, db_session: DB) -> Response[Any]:
         return _account_form_error(request, "password_form", password_form=form)
     try:
         await actions.change_password(
-            db_session, _mailer(request), user=user, current=form.cleaned["current_password"],
-            new=form.cleaned["new_password"], now=utcnow(),
+            db_session,
+            _mailer(request),
+            user=user,
+            current=form.cleaned["current_password"],
+            new=form.cleaned["new_password"],
+            now=utcnow(),
         )
     except actions.AccountError as exc:
         form.add_error(exc.field, exc.message)
@@ -386,8 +456,13 @@ async def email_submit(request: Req, db_session: DB) -> Response[Any]:
         return _account_form_error(request, "email_form", email_form=form)
     try:
         await actions.request_email_change(
-            db_session, _mailer(request), user=_user(request), password=form.cleaned["current_password"],
-            new_email=form.cleaned["new_email"], base_url=settings_of(request).resolved_base_url, now=utcnow(),
+            db_session,
+            _mailer(request),
+            user=_user(request),
+            password=form.cleaned["current_password"],
+            new_email=form.cleaned["new_email"],
+            base_url=settings_of(request).resolved_base_url,
+            now=utcnow(),
         )
     except actions.AccountError as exc:
         form.add_error(exc.field, exc.message)
@@ -409,8 +484,12 @@ async def end_sessions_submit(request: Req, db_session: DB) -> Response[Any]:
 @post("/konto/bestaetigung-senden", name="account.verification.resend", guards=[login_required])
 async def resend_verification_submit(request: Req, db_session: DB) -> Response[Any]:
     await actions.resend_verification(
-        db_session, _mailer(request), user=_user(request), org=request.state.org,
-        base_url=settings_of(request).resolved_base_url, now=utcnow(),
+        db_session,
+        _mailer(request),
+        user=_user(request),
+        org=request.state.org,
+        base_url=settings_of(request).resolved_base_url,
+        now=utcnow(),
     )
     flash(request, _("Wir haben Ihnen einen neuen Bestätigungslink geschickt."))
     return redirect_after_post(request, "/konto")
@@ -432,7 +511,10 @@ async def data_export(request: Req, db_session: DB) -> Response[bytes]:
     return Response(
         body,
         media_type="application/json; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="meine-daten.json"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": 'attachment; filename="meine-daten.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -441,8 +523,12 @@ async def delete_page(request: Req) -> Template:
     return render(request, "accounts/delete.html", {"form": DeleteAccountForm()})
 
 
-@post("/konto/loeschen", name="account.delete.submit", guards=[login_required],
-      opt={"form": ("accounts/delete.html", DeleteAccountForm)})
+@post(
+    "/konto/loeschen",
+    name="account.delete.submit",
+    guards=[login_required],
+    opt={"form": ("accounts/delete.html", DeleteAccountForm)},
+)
 async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
     form = DeleteAccountForm(await _form_data(request))
     user = _user(request)
@@ -472,17 +558,46 @@ async def set_language(request: Req, db_session: DB) -> Response[Any]:
     if user is not None:
         user.locale = locale
         await db_session.commit()
-    response: Response[Any] = Redirect(path=safe_next(str(data.get("next") or "/")), status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(Cookie(
-        key=LANG_COOKIE, value=locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-        secure=settings_of(request).use_secure_cookies, path="/",
-    ))
+    response: Response[Any] = Redirect(
+        path=safe_next(str(data.get("next") or "/")), status_code=HTTP_303_SEE_OTHER
+    )
+    response.set_cookie(
+        Cookie(
+            key=LANG_COOKIE,
+            value=locale,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=settings_of(request).use_secure_cookies,
+            path="/",
+        )
+    )
     return response
 
 
 ROUTES = [
-    register_page, register_submit, register_sent, confirm_email_page, confirm_email_submit,
-    login_page, login_submit, logout, forgot_page, forgot_submit, forgot_sent, reset_page, reset_submit,
-    account_page, profile_submit, password_submit, email_submit, end_sessions_submit,
-    resend_verification_submit, data_page, data_export, delete_page, delete_submit, set_language,
+    register_page,
+    register_submit,
+    register_sent,
+    confirm_email_page,
+    confirm_email_submit,
+    login_page,
+    login_submit,
+    logout,
+    forgot_page,
+    forgot_submit,
+    forgot_sent,
+    reset_page,
+    reset_submit,
+    account_page,
+    profile_submit,
+    password_submit,
+    email_submit,
+    end_sessions_submit,
+    resend_verification_submit,
+    data_page,
+    data_export,
+    delete_page,
+    delete_submit,
+    set_language,
 ]

@@ -17,11 +17,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.stores.base import Store
-
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.stores.base import Store
 from litestar.types import Empty, Message, Scope, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
@@ -49,7 +48,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if old_id:
                 await self.delete(old_id, store=store)
                 headers.add(
-                    "Set-Cookie", Cookie(value="", key=self.config.key, expires=0, **params).to_header(header="")
+                    "Set-Cookie",
+                    Cookie(value="", key=self.config.key, expires=0, **params).to_header(header=""),
                 )
             return
 
@@ -63,7 +63,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         await self.set(session_id=session_id, data=self.serialize_data(scope_session, scope), store=store)
         if session_id != old_id and isinstance(scope_session, dict) and "uid" in scope_session:
             await remember_session(store, int(scope_session["uid"]), session_id)
-        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header=""))
+        headers.add(
+            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header="")
+        )
 
 
 # An index user → session ids in the same store, so erasure and "log out everywhere" can delete

@@ -58,7 +58,9 @@ async def find_token(db: AsyncSession, token: str, purpose: TokenPurpose, now: d
     return row
 
 
-async def consume_token(db: AsyncSession, token: str, purpose: TokenPurpose, now: datetime) -> EmailToken | None:
+async def consume_token(
+    db: AsyncSession, token: str, purpose: TokenPurpose, now: datetime
+) -> EmailToken | None:
     """Use a token up, atomically: of two concurrent uses exactly one succeeds."""
     row = await find_token(db, token, purpose, now)
     if row is None:

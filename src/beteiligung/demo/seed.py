@@ -45,9 +45,18 @@ class DemoLogin:
 
 # Demo passwords are printed by `beteiligung run`; they exist only in demo installs.
 DEMO_LOGINS = (
-    DemoLogin("einwohnerin@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Heide aus Kaltenmoor", Role.RESIDENT),
-    DemoLogin("moderation@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Moderation Lüneburg", Role.MODERATOR),
-    DemoLogin("verwaltung@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Stabsstelle Stadtentwicklung", Role.STAFF),
+    DemoLogin(
+        "einwohnerin@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Heide aus Kaltenmoor", Role.RESIDENT
+    ),
+    DemoLogin(
+        "moderation@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Moderation Lüneburg", Role.MODERATOR
+    ),
+    DemoLogin(
+        "verwaltung@demo.beteiligung.invalid",
+        "Lüneburg-Demo-2030",
+        "Stabsstelle Stadtentwicklung",
+        Role.STAFF,
+    ),
     DemoLogin("admin@demo.beteiligung.invalid", "Lüneburg-Demo-2030", "Administration Lüneburg", Role.ADMIN),
 )
 
@@ -77,8 +86,13 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
     for login in DEMO_LOGINS:
         if await actions.get_user_by_email(db, login.email) is None:
             await actions.create_user(
-                db, org=org, email=login.email, password=login.password,
-                display_name=login.display_name, role=login.role, now=utcnow(),
+                db,
+                org=org,
+                email=login.email,
+                password=login.password,
+                display_name=login.display_name,
+                role=login.role,
+                now=utcnow(),
             )
             created = True
     return org, created

@@ -20,8 +20,8 @@ from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text, list_texts
-from beteiligung.web.forms import Field, Form
 from beteiligung.web.context import DB
+from beteiligung.web.forms import Field, Form
 from beteiligung.web.responses import flash, redirect_after_post, render
 
 Req = Request[Any, Any, Any]
@@ -38,8 +38,14 @@ class TextForm(Form):
     id = "text"
     fields = (
         Field("title", "Titel", max_length=200),
-        Field("body", "Text (Markdown)", kind="textarea", max_length=100_000, rows=24,
-              hint="Überschriften mit ##, Listen mit - oder 1., Links als [Text](https://…)."),
+        Field(
+            "body",
+            "Text (Markdown)",
+            kind="textarea",
+            max_length=100_000,
+            rows=24,
+            hint="Überschriften mit ##, Listen mit - oder 1., Links als [Text](https://…).",
+        ),
     )
 
 
@@ -47,7 +53,12 @@ class RoleForm(Form):
     id = "role"
     fields: ClassVar[tuple[Field, ...]] = (
         Field("email", "E-Mail-Adresse des Kontos", kind="email", max_length=254, autocomplete="off"),
-        Field("role", "Rolle", kind="select", choices=tuple((r.value, label) for r, label in ROLE_LABELS.items())),
+        Field(
+            "role",
+            "Rolle",
+            kind="select",
+            choices=tuple((r.value, label) for r, label in ROLE_LABELS.items()),
+        ),
     )
 
 
@@ -78,7 +89,9 @@ async def text_edit_page(request: Req, db_session: DB, key: FromPath[str]) -> Te
     return render(request, "admin/text_edit.html", {"form": form, "text": text})
 
 
-@post("/verwaltung/texte/{key:str}", name="admin.text.submit", guards=[permission_required(Perm.ORG_TEXTS_EDIT)])
+@post(
+    "/verwaltung/texte/{key:str}", name="admin.text.submit", guards=[permission_required(Perm.ORG_TEXTS_EDIT)]
+)
 async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> Response[Any]:
     text = await _load_text(db_session, request.state.org.id, key)
     form = TextForm(dict((await request.form()).items()))
@@ -89,8 +102,14 @@ async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> 
         text.body = form.cleaned["body"]
         text.version += 1  # consents cite the version they agreed to
         await db_session.commit()
-    flash(request, _("Der Text „%(title)s“ wurde gespeichert (Version %(version)s).",
-                     title=text.title, version=text.version))
+    flash(
+        request,
+        _(
+            "Der Text „%(title)s“ wurde gespeichert (Version %(version)s).",
+            title=text.title,
+            version=text.version,
+        ),
+    )
     return redirect_after_post(request, "/verwaltung/texte")
 
 
@@ -106,31 +125,53 @@ async def _members(db: AsyncSession, org_id: int) -> list[tuple[User, Role]]:
 
 @get("/verwaltung/rollen", name="admin.roles", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
 async def roles_page(request: Req, db_session: DB) -> Template:
-    return render(request, "admin/roles.html", {
-        "form": RoleForm(), "members": await _members(db_session, request.state.org.id), "labels": ROLE_LABELS,
-    })
+    return render(
+        request,
+        "admin/roles.html",
+        {
+            "form": RoleForm(),
+            "members": await _members(db_session, request.state.org.id),
+            "labels": ROLE_LABELS,
+        },
+    )
 
 
 @post("/verwaltung/rollen", name="admin.roles.submit", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
 async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
     form = RoleForm(dict((await request.form()).items()))
     org_id = request.state.org.id
+    user = None
     if form.validate():
         user = await actions.get_user_by_email(db_session, form.cleaned["email"])
         if user is None:
             form.add_error("email", _("Zu dieser E-Mail-Adresse gibt es kein Konto."))
         elif user.id == request.state.actor.user_id:
-            form.add_error("role", _("Ihre eigene Rolle kann nur eine andere Administratorin oder ein anderer Administrator ändern."))
+            form.add_error(
+                "role",
+                _(
+                    "Ihre eigene Rolle kann nur eine andere Administratorin oder ein anderer Administrator ändern."
+                ),
+            )
     if form.has_errors:
-        return render(request, "admin/roles.html", {
-            "form": form, "members": await _members(db_session, org_id), "labels": ROLE_LABELS,
-        }, block="form", status=422)
+        return render(
+            request,
+            "admin/roles.html",
+            {
+                "form": form,
+                "members": await _members(db_session, org_id),
+                "labels": ROLE_LABELS,
+            },
+            block="form",
+            status=422,
+        )
     role = Role(form.cleaned["role"])
-    await actions.set_role(db_session, user=user, org_id=org_id, role=role)  # type: ignore[arg-type]
+    await actions.set_role(db_session, user=user, org_id=org_id, role=role)
     # A privilege change ends the person's sessions; the next login gets a fresh id.
     await end_sessions(request.app.stores.get("sessions"), user.id)  # type: ignore[union-attr]
-    flash(request, _("Die Rolle von %(name)s ist jetzt: %(role)s.",
-                     name=user.display_name, role=_(ROLE_LABELS[role])))  # type: ignore[union-attr]
+    flash(
+        request,
+        _("Die Rolle von %(name)s ist jetzt: %(role)s.", name=user.display_name, role=_(ROLE_LABELS[role])),
+    )  # type: ignore[union-attr]
     return redirect_after_post(request, "/verwaltung/rollen")
 
 

@@ -34,5 +34,7 @@ async def get_text(db: AsyncSession, org_id: int, key: str) -> OrgText | None:
 
 async def list_texts(db: AsyncSession, org_id: int) -> list[OrgText]:
     return list(
-        (await db.scalars(select(OrgText).where(OrgText.organisation_id == org_id).order_by(OrgText.key))).all()
+        (
+            await db.scalars(select(OrgText).where(OrgText.organisation_id == org_id).order_by(OrgText.key))
+        ).all()
     )

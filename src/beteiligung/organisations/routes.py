@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text

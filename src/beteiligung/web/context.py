@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
-from litestar.di import NamedDependency
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -50,12 +50,16 @@ def _messages(status: int) -> str:
     return {
         400: _("Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie den Link oder Ihre Eingaben."),
         403: _("Sie haben keine Berechtigung für diese Seite oder Aktion."),
-        404: _("Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie auf der Startseite."),
+        404: _(
+            "Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie auf der Startseite."
+        ),
         405: _("Diese Aktion ist auf diesem Weg nicht möglich."),
         413: _("Die gesendeten Daten sind zu groß. Bitte kürzen Sie Ihre Eingabe."),
         429: _("Sie haben zu viele Anfragen in kurzer Zeit gesendet. Bitte warten Sie einen Moment."),
         503: _("Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es später erneut."),
-    }.get(status, _("Entschuldigung, dabei ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
+    }.get(
+        status, _("Entschuldigung, dabei ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.")
+    )
 
 
 def _load_context(request: Req) -> None:
@@ -77,8 +81,9 @@ def _wants_json(request: Req) -> bool:
     )
 
 
-def _error_page(request: Req, status: int, *, incident: str | None = None,
-                      headers: dict[str, str] | None = None) -> Response[Any]:
+def _error_page(
+    request: Req, status: int, *, incident: str | None = None, headers: dict[str, str] | None = None
+) -> Response[Any]:
     if _wants_json(request):
         body: dict[str, Any] = {"status_code": status, "detail": _messages(status)}
         if incident:
@@ -87,8 +92,12 @@ def _error_page(request: Req, status: int, *, incident: str | None = None,
     _load_context(request)
     return Template(
         template_name="errors/error.html",
-        context={"status": status, "title": _(TITLES.get(status, TITLES[500])), "message": _messages(status),
-                 "incident": incident},
+        context={
+            "status": status,
+            "title": _(TITLES.get(status, TITLES[500])),
+            "message": _messages(status),
+            "incident": incident,
+        },
         status_code=status,
         headers=headers,
     )
@@ -102,10 +111,13 @@ def _csrf_form(request: Req) -> Response[Any] | None:
     # The CSRF middleware parsed the form body already and left it in the scope state.
     data = ScopeState.from_scope(request.scope).form
     form = form_class(data if isinstance(data, dict) else {})
-    form.add_error(None, _(
-        "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind noch da: "
-        "Bitte prüfen Sie sie und senden Sie das Formular erneut."
-    ))
+    form.add_error(
+        None,
+        _(
+            "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind noch da: "
+            "Bitte prüfen Sie sie und senden Sie das Formular erneut."
+        ),
+    )
     _load_context(request)
     block = "form" if request.headers.get("hx-request") == "true" else None
     from beteiligung.web.responses import render
@@ -120,9 +132,9 @@ def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
         if _wants_json(request):
             return Response({"status_code": 401, "detail": _("Bitte melden Sie sich an.")}, status_code=401)
         if request.headers.get("hx-request") == "true":
-            response = ClientRedirect(redirect_to=target)
-            response.status_code = 200
-            return response
+            redirect = ClientRedirect(redirect_to=target)
+            redirect.status_code = 200
+            return redirect
         return Redirect(path=target, status_code=303)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         log.warning("csrf.failure", path=request.url.path)
