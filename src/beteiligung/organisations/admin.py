@@ -140,7 +140,7 @@ async def roles_page(request: Req, db_session: DB) -> Template:
 async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
     form = RoleForm(dict((await request.form()).items()))
     org_id = request.state.org.id
-    user = None
+    user: User | None = None
     if form.validate():
         user = await actions.get_user_by_email(db_session, form.cleaned["email"])
         if user is None:
