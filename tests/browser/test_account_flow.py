@@ -11,6 +11,8 @@ import pytest
 
 from tests.browser.conftest import assert_accessible, wait_for_htmx
 
+pytestmark = pytest.mark.browser
+
 PASSWORD = "Abendrot über der Ilmenau 47"
 
 
@@ -133,7 +135,6 @@ def _run_no_js_flow(browser: Any, page: Any, base: str, smtp_server: tuple[Any, 
     try:
         address = _new_address()
         page.goto(base + "/registrieren")
-        assert page.evaluate is not None
         check("register")
         page.locator("#register-display_name").fill("Ohne Skript " + address[8:14])
         page.locator("#register-email").fill(address)
@@ -206,7 +207,6 @@ def test_register_errors_with_htmx(browser: Any, live_server: str) -> None:
         assert page.evaluate("document.activeElement.closest('#register-errors') !== null")
         assert page.locator("#register-email").get_attribute("aria-invalid") == "true"
         assert page.locator("#sr-status[role=status]").count() == 1
-        assert page.title().startswith("Fehler:") or page.title()  # title is not part of the fragment
         assert_accessible(page, "register error state after second submit (htmx)")
     finally:
         context.close()
@@ -294,5 +294,3 @@ def _run_flow_without_axe(page: Any, base: str, smtp_server: tuple[Any, int]) ->
     page.wait_for_url(base + "/")
     page.wait_for_load_state("load")
 
-
-pytestmark = pytest.mark.browser

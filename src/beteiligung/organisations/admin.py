@@ -152,7 +152,7 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
                     "Ihre eigene Rolle kann nur eine andere Administratorin oder ein anderer Administrator ändern."
                 ),
             )
-    if form.has_errors:
+    if form.has_errors or user is None:
         return render(
             request,
             "admin/roles.html",
@@ -167,11 +167,11 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
     role = Role(form.cleaned["role"])
     await actions.set_role(db_session, user=user, org_id=org_id, role=role)
     # A privilege change ends the person's sessions; the next login gets a fresh id.
-    await end_sessions(request.app.stores.get("sessions"), user.id)  # type: ignore[union-attr]
+    await end_sessions(request.app.stores.get("sessions"), user.id)
     flash(
         request,
         _("Die Rolle von %(name)s ist jetzt: %(role)s.", name=user.display_name, role=_(ROLE_LABELS[role])),
-    )  # type: ignore[union-attr]
+    )
     return redirect_after_post(request, "/verwaltung/rollen")
 
 
