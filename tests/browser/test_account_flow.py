@@ -293,4 +293,3 @@ def _run_flow_without_axe(page: Any, base: str, smtp_server: tuple[Any, int]) ->
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("button", name="Abmelden").click()
     page.wait_for_url(base + "/")
     page.wait_for_load_state("load")
-

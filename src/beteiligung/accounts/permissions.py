@@ -20,7 +20,7 @@ class Perm(enum.StrEnum):
     ORG_MEMBERS_MANAGE = "org:members:manage"
     ORG_TEXTS_EDIT = "org:texts:edit"
     # Used by later features (participation core, moderation); declared here so the table is whole.
-    CONSULTATION_MANAGE = "consultation:manage"
+    CONSULTATION_MANAGE = "org:consultations:manage"
     MODERATION_QUEUE_REVIEW = "moderation:queue:review"
 
 
