@@ -103,3 +103,19 @@ def test_logged_in_page(
 ) -> None:
     _, local_storage = check_page(browser, live_server, path, scheme, storage_states[role])
     assert local_storage == 0
+
+
+def test_axe_helper_fails_on_serious_violations(browser: Any) -> None:
+    """The helper itself: a page with an unlabelled input and an image without alt must fail."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<html lang="de"><title>t</title><main><h1>x</h1><img src="data:,">'
+            '<input type="text"></main></html>'
+        )
+        with pytest.raises(AssertionError) as failure:
+            assert_accessible(page, "broken fixture page")
+        assert "image-alt" in str(failure.value) and "label" in str(failure.value)
+    finally:
+        context.close()

@@ -251,3 +251,11 @@ async def test_language_switch_without_js(client, settings):
     r = await post_form(client, "/sprache", {"lang": "xx", "next": "https://evil.example"})
     assert r.headers["location"] == "/"
     assert '<html lang="de">' in (await client.get("/")).text
+
+
+async def test_forms_carry_a_real_csrf_field(client, settings):
+    """Without JavaScript the token travels in the form: it must be markup, not escaped text."""
+    for url in ["/anmelden", "/registrieren", "/passwort-vergessen"]:
+        page = (await client.get(url)).text
+        assert '<input type="hidden" name="_csrf_token"' in page, url
+        assert "&lt;input" not in page, url
