@@ -29,8 +29,8 @@ run: install
 	BETEILIGUNG_PORT=$(PORT) $(BIN)/beteiligung run
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
