@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -36,6 +37,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 RUN_ID = uuid.uuid4().hex[:10]
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def in_thread(fn: Any, *args: Any) -> Any:
+    """Run blocking set-up (which may call asyncio.run) in its own thread: session fixtures can be
+    first requested from inside an async test, where this thread's event loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -120,13 +128,13 @@ def pg_url() -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    in_thread(asyncio.run, admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
     from beteiligung.cli import migrate_database
 
-    migrate_database(Settings(env="test", database_url=url, secret_key=TEST_SECRET))
+    in_thread(migrate_database, Settings(env="test", database_url=url, secret_key=TEST_SECRET))
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    in_thread(asyncio.run, admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +143,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite+aiosqlite:///{path}"
     from beteiligung.cli import migrate_database
 
-    migrate_database(Settings(env="test", database_url=url, secret_key=TEST_SECRET))
+    in_thread(migrate_database, Settings(env="test", database_url=url, secret_key=TEST_SECRET))
     return url
 
 
