@@ -35,8 +35,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Browser tests run in their own pytest process: sync Playwright keeps an event loop running in
+# the main thread for the rest of its session, which the async tests cannot share.
 test: install lint typecheck
-	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -ra --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -ra tests/browser $(PYTEST_ARGS)
 
 # Refresh the vendored front-end files (htmx, KERN, axe-core) from npm, with checksums.
 vendor:
