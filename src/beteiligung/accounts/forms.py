@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from beteiligung.accounts.passwords import MAX_LENGTH, password_problem
@@ -95,15 +96,7 @@ class ResetPasswordForm(_NewPasswordMixin):
     id = "reset"
     fields = (
         Field("token", "Link-Kennung", max_length=100),
-        Field(
-            "password",
-            "Neues Passwort",
-            kind="password",
-            max_length=MAX_LENGTH,
-            autocomplete="new-password",
-            keep_value=False,
-            hint=NEW_PASSWORD.hint,
-        ),
+        replace(NEW_PASSWORD, label="Neues Passwort"),
     )
 
 
@@ -117,15 +110,7 @@ class ChangePasswordForm(_NewPasswordMixin):
     password_field = "new_password"  # noqa: S105 - a field name
     fields = (
         CURRENT_PASSWORD,
-        Field(
-            "new_password",
-            "Neues Passwort",
-            kind="password",
-            max_length=MAX_LENGTH,
-            autocomplete="new-password",
-            keep_value=False,
-            hint=NEW_PASSWORD.hint,
-        ),
+        replace(NEW_PASSWORD, name="new_password", label="Neues Passwort"),
     )
 
 
