@@ -36,6 +36,7 @@ from beteiligung.accounts.forms import (
 )
 from beteiligung.accounts.guards import login_required
 from beteiligung.accounts.models import TokenPurpose, User
+from beteiligung.accounts.passwords import verify_password
 from beteiligung.accounts.privacy import export_user_data
 from beteiligung.accounts.sessions import end_sessions, rotate_session
 from beteiligung.accounts.tokens import find_token
@@ -534,8 +535,6 @@ async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
     user = _user(request)
     if not form.validate():
         return _form_page(request, "accounts/delete.html", form)
-    from beteiligung.accounts.passwords import verify_password
-
     if not await verify_password(user.password_hash, form.cleaned["current_password"]):
         form.add_error("current_password", _("Das aktuelle Passwort ist nicht richtig."))
         return _form_page(request, "accounts/delete.html", form)

@@ -13,11 +13,10 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung import i18n
-from beteiligung.accounts.models import Membership, User
+from beteiligung.accounts.models import User
 from beteiligung.accounts.permissions import ANONYMOUS, Actor
 from beteiligung.organisations.models import Organisation
 from beteiligung.organisations.queries import get_org_for_host
@@ -90,10 +89,6 @@ def actor_for(user: User, org: Organisation | OrgView | None) -> Actor:
         roles=roles,
         email_verified=user.email_verified_at is not None,
     )
-
-
-async def memberships_of(db: AsyncSession, user_id: int) -> list[Membership]:
-    return list((await db.scalars(select(Membership).where(Membership.user_id == user_id))).all())
 
 
 # The request's database session, injected by advanced-alchemy's plugin under ``db_session``.
