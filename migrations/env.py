@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from beteiligung.db import load_models, metadata
+from beteiligung.db import include_in_autogenerate, load_models, metadata
 
 load_models()
 config = context.config
@@ -30,6 +30,7 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import structlog
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
+from advanced_alchemy.utils.dataclass import Empty
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -24,13 +27,21 @@ from sqlalchemy import event
 
 from beteiligung.accounts import routes as account_routes
 from beteiligung.accounts.sessions import SessionConfig
+from beteiligung.comments import routes as comment_routes
+from beteiligung.consultations import admin as consultation_admin
+from beteiligung.consultations import routes as consultation_routes
 from beteiligung.db import load_models
 from beteiligung.health import routes as health_routes
 from beteiligung.i18n.middleware import LocaleMiddleware
 from beteiligung.infra import RateLimiter, make_redis, make_session_store
+from beteiligung.live import routes as live_routes
+from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
+from beteiligung.live.limits import ConnectionLimiter
+from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
 from beteiligung.organisations import admin as org_admin
 from beteiligung.organisations import routes as org_routes
+from beteiligung.proposals import routes as proposal_routes
 from beteiligung.settings import PROJECT_ROOT, Settings
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
@@ -38,14 +49,19 @@ from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddl
 from beteiligung.web.templating import STATIC_DIR, make_environment
 
 
-def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def make_alchemy_config(
+    settings: Settings, live_broker: Any | None = None, pool: tuple[int, int] = (10, 20)
+) -> SQLAlchemyAsyncConfig:
     load_models()
     engine_kwargs: dict[str, Any] = {}
     if not settings.is_sqlite:
-        engine_kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        engine_kwargs = {"pool_size": pool[0], "max_overflow": pool[1], "pool_pre_ping": True}
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.resolved_database_url,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # The live broker rides on every session: commits publish the events actions queued.
+        session_config=AsyncSessionConfig(
+            expire_on_commit=False, info={"live_broker": live_broker} if live_broker else Empty
+        ),
         create_all=False,  # the schema comes from Alembic migrations only
         alembic_config=AlembicAsyncConfig(
             script_location=str(PROJECT_ROOT / "migrations"),
@@ -57,6 +73,12 @@ def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         config.engine_config.max_overflow = engine_kwargs["max_overflow"]
         config.engine_config.pool_pre_ping = True
     if settings.is_sqlite:
+        if pool != (10, 20):
+            # The session store's engine: a SQLite connection is a thread of its own; without a
+            # pool none outlives the request that opened it (or the event loop that owns it).
+            from sqlalchemy.pool import NullPool
+
+            config.engine_config.poolclass = NullPool
         engine = config.get_engine()
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -70,10 +92,21 @@ def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return config
 
 
+def make_broker(settings: Settings, redis: Any | None) -> Broker:
+    """Redis when configured (several processes share the stream), else in memory."""
+    if redis is None:
+        return MemoryBroker()
+    return RedisBroker(redis, settings.redis_prefix)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    alchemy_config = make_alchemy_config(settings)
     redis = make_redis(settings)
+    live_broker = make_broker(settings, redis)
+    alchemy_config = make_alchemy_config(settings, live_broker)
+    # The session store has its own small pool: a request holds a connection of the main pool
+    # while its session is saved, and under load a shared pool would wait on itself.
+    session_store_config = make_alchemy_config(settings, pool=(5, 10))
     secure = settings.use_secure_cookies
 
     session_config = SessionConfig(
@@ -103,7 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # No query (tokens), no body, no headers, no cookies, no client address (DS-07).
                 request_log_fields=("path", "method"),
                 response_log_fields=["status_code"],
-                exclude=[r"^/static/", r"^/healthz$", r"^/readyz$"],
+                # Live streams would log one line per event per client (STACK gotcha 4).
+                exclude=[r"^/static/", r"^/healthz$", r"^/readyz$", r"^/live/"],
             ),
         )
     )
@@ -128,7 +162,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if org is not None:
             app.state["default_org_view"] = OrgView.of(org)
 
+    async def start_live(app: Litestar) -> None:
+        await live_broker.start()
+        app.state["housekeeping"] = asyncio.get_running_loop().create_task(housekeeping())
+
+    async def housekeeping() -> None:
+        """Every 15 minutes, starting 15 minutes after start-up: sweep expired sessions (any
+        process may; it is idempotent)."""
+        from beteiligung.accounts.sessions import sweep_expired
+
+        while True:
+            await asyncio.sleep(15 * 60)
+            try:
+                async with session_store_config.get_session() as db:
+                    await sweep_expired(db)
+            except Exception as exc:  # the database may be briefly away; try again later
+                structlog.get_logger("beteiligung.app").warning(
+                    "sessions.sweep_failed", error=type(exc).__name__
+                )
+
     async def on_shutdown(app: Litestar) -> None:
+        task = app.state.get("housekeeping")
+        if task is not None:
+            task.cancel()
+        await session_store_config.get_engine().dispose()
+        await drain()
+        await live_broker.stop()
         if redis is not None:
             await redis.aclose()
 
@@ -137,6 +196,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *org_routes.ROUTES,
             *account_routes.ROUTES,
             *org_admin.ROUTES,
+            *consultation_routes.ROUTES,
+            *consultation_admin.ROUTES,
+            *proposal_routes.ROUTES,
+            *comment_routes.ROUTES,
+            *live_routes.ROUTES,
             *health_routes.ROUTES,
             static_router,
         ],
@@ -147,11 +211,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocaleMiddleware,
             session_config.middleware,
         ],
-        stores={"sessions": make_session_store(settings, redis)},
+        stores={"sessions": make_session_store(session_store_config)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=load_request_context,
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[on_startup],
+        on_startup=[on_startup, start_live],
         on_shutdown=[on_shutdown],
         state=State(
             {
@@ -161,6 +225,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "redis": redis,
                 "mailer": Mailer(settings),
                 "limiter": RateLimiter(settings, redis),
+                "live_broker": live_broker,
+                "live_limiter": ConnectionLimiter(settings.secret_key, redis, settings.redis_prefix),
             }
         ),
         debug=False,

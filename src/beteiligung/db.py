@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime
+from typing import Any
 
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
 
@@ -20,6 +21,9 @@ MODEL_MODULES = (
     "beteiligung.organisations.models",
     "beteiligung.accounts.models",
     "beteiligung.mail.models",
+    "beteiligung.consultations.models",
+    "beteiligung.proposals.models",
+    "beteiligung.comments.models",
 )
 
 
@@ -30,3 +34,39 @@ def load_models() -> None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Objects that migrations create by hand (full-text search), unknown to the models' metadata.
+SEARCH_OBJECT_PREFIXES = ("consultation_fts", "ix_consultation_fts")
+
+
+def include_in_autogenerate(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic ``include_object``: leave the hand-made search objects out of the comparison."""
+    return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)
+
+
+async def insert_ignoring_duplicates(db: Any, table: Any, values: dict[str, Any]) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING``: True when a row was written, False when a unique
+    constraint already held an equal row (a double click, a concurrent request)."""
+    now = utcnow()
+    stmt = upsert_insert(db)(table).values(created_at=now, updated_at=now, **values).on_conflict_do_nothing()
+    result = await db.execute(stmt)
+    return bool(result.rowcount)
+
+
+def dialect_name(db: Any) -> str:
+    """``postgresql`` or ``sqlite``: the database behind a session."""
+    return str(db.get_bind().dialect.name)
+
+
+def upsert_insert(db: Any) -> Any:
+    """The dialect's ``insert`` construct, which has ``on_conflict_do_nothing/_update``."""
+    if dialect_name(db) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

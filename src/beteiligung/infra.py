@@ -1,7 +1,8 @@
 """Shared state that must not live in one process: Redis when configured, memory otherwise.
 
-* Stores (Litestar's ``Store``): sessions. Redis with a BlockingConnectionPool (the default pool
-  fails fast at 100 connections, STACK.md gotcha 2) or, embedded, a MemoryStore.
+* The Redis client: a BlockingConnectionPool (the default pool fails fast at 100 connections,
+  STACK.md gotcha 2) with health checks and retries, so a restarted Redis costs no request.
+* Sessions live in the database (``make_session_store``), so a Redis outage signs nobody out.
 * :class:`RateLimiter`: fixed-window counters (``INCR`` + ``EXPIRE`` in Redis, so every key has
   a TTL, DS-07). Litestar's ``RateLimitMiddleware`` keys only by IP and has no "per account"
   notion, which login limits need (SEC-03), hence this small counter.
@@ -13,10 +14,9 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from beteiligung.settings import Settings
@@ -25,14 +25,30 @@ from beteiligung.settings import Settings
 def make_redis(settings: Settings) -> Redis | None:
     if not settings.redis_url:
         return None
-    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=5)
-    return Redis(connection_pool=pool)
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=64, timeout=5, health_check_interval=15
+    )
+    # Stale pooled connections after a Redis restart are retried on a fresh connection.
+    return Redis(
+        connection_pool=pool,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
 
 
-def make_session_store(settings: Settings, redis: Redis | None) -> Store:
-    if redis is None:
-        return MemoryStore()
-    return RedisStore(redis=redis, namespace=f"{settings.redis_prefix}:session", handle_client_shutdown=False)
+def make_session_store(alchemy_config: Any) -> Store:
+    """Sessions live in the database (table ``web_session``), not in Redis: a Redis outage must
+    not sign anyone out or lose a contribution in the making, and every process sees them."""
+    from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+
+    from beteiligung.accounts.models import StoredSession
+
+    return SQLAlchemyStore(alchemy_config, model=StoredSession, namespace="session")  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -65,11 +81,15 @@ class RateLimiter:
         """Count one event; say whether it is still within the limit."""
         key = f"{self._prefix}:{limit.name}:{self.key_for(subject)}"
         if self._redis is not None:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, limit.seconds, nx=True)
-                pipe.ttl(key)
-                count, _, ttl = await pipe.execute()
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(key)
+                    pipe.expire(key, limit.seconds, nx=True)
+                    pipe.ttl(key)
+                    count, _, ttl = await pipe.execute()
+            except Exception as exc:  # Redis down: let the request through (Argon2 still slows guessing)
+                _redis_unavailable(exc)
+                return LimitResult(True, 1)
             return LimitResult(count <= limit.count, max(int(ttl), 1))
         now = time.monotonic()
         count, reset = self._memory.get(key, (0, now + limit.seconds))
@@ -85,10 +105,14 @@ class RateLimiter:
         """Whether ``subject`` is already over the limit, without counting."""
         key = f"{self._prefix}:{limit.name}:{self.key_for(subject)}"
         if self._redis is not None:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.get(key)
-                pipe.ttl(key)
-                raw, ttl = await pipe.execute()
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.get(key)
+                    pipe.ttl(key)
+                    raw, ttl = await pipe.execute()
+            except Exception as exc:
+                _redis_unavailable(exc)
+                return LimitResult(True, 1)
             count = int(raw or 0)
             return LimitResult(count < limit.count, max(int(ttl), 1))
         now = time.monotonic()
@@ -100,9 +124,18 @@ class RateLimiter:
     async def reset(self, limit: Limit, subject: str) -> None:
         key = f"{self._prefix}:{limit.name}:{self.key_for(subject)}"
         if self._redis is not None:
-            await self._redis.delete(key)
+            try:
+                await self._redis.delete(key)
+            except Exception as exc:
+                _redis_unavailable(exc)
         else:
             self._memory.pop(key, None)
+
+
+def _redis_unavailable(exc: BaseException) -> None:
+    import structlog
+
+    structlog.get_logger("beteiligung.infra").warning("ratelimit.redis.unavailable", error=type(exc).__name__)
 
 
 # The limits of the account routes (SEC-03). Windows and counts are documented in docs/security.md.

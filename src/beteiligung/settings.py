@@ -39,8 +39,9 @@ class Settings:
     )
     redis_url: str = _setting(
         "",
-        "Redis URL (`redis://host:6379/0`). Unset: sessions, rate limits and live updates stay inside "
-        "the one process (embedded mode). Required in production.",
+        "Redis URL (`redis://host:6379/0`) for live updates and rate limits shared by all processes. "
+        "Unset: both stay inside the one process (embedded mode). Sessions are in the database "
+        "either way. Required in production.",
     )
     redis_prefix: str = _setting(
         "beteiligung", "Prefix of every Redis key, so several installs or test runs can share one Redis."

@@ -1,5 +1,6 @@
 """Every page, light and dark: axe clean, one h1, live region, skip link, no third parties (A11Y-01..04,
-A11Y-09, PRIV: no tracking). Add a page by adding one line to PAGES / LOGGED_IN_PAGES."""
+A11Y-09, PRIV: no tracking). Add a page by adding one line to PAGES / LOGGED_IN_PAGES; ``{slug}`` and
+``{proposal}`` are the consultation and proposal of the ``participation_sample`` fixture."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -22,6 +24,10 @@ PAGES = [
     "/nutzungsbedingungen",
     "/leichte-sprache",
     "/nix-da",  # the 404 page
+    "/vorhaben",
+    "/vorhaben/{slug}",
+    "/vorhaben/{slug}/vorschlaege",
+    "/vorschlaege/{proposal}",
 ]
 
 LOGGED_IN_PAGES = [
@@ -32,6 +38,12 @@ LOGGED_IN_PAGES = [
     ("admin", "/verwaltung/texte"),
     ("admin", "/verwaltung/rollen"),
     ("admin", "/verwaltung/postausgang"),
+    ("resident", "/vorhaben/{slug}"),
+    ("resident", "/vorhaben/{slug}/vorschlaege"),
+    ("resident", "/vorhaben/{slug}/vorschlaege/neu"),
+    ("resident", "/vorschlaege/{proposal}"),
+    ("admin", "/vorschlaege/{proposal}/antwort"),
+    ("admin", "/vorhaben/{slug}/vorschlaege/erfassen"),
 ]
 
 SCHEMES = ["light", "dark"]
@@ -62,7 +74,10 @@ def check_page(browser: Any, base: str, path: str, scheme: str, storage_state: A
             assert response.status == 404
         else:
             assert response.status == 200, f"{path}: HTTP {response.status}"
-        page.wait_for_load_state("networkidle")
+        # Not "networkidle": pages with live updates keep their event stream open.
+        page.wait_for_load_state("load")
+        if page.locator("#live").count():
+            expect(page.locator("#live[data-live-connected]")).to_have_count(1, timeout=30_000)
 
         assert page.locator("h1").count() == 1, f"{path}: expected exactly one h1"
         status = page.locator("#sr-status")
@@ -89,8 +104,10 @@ def check_page(browser: Any, base: str, path: str, scheme: str, storage_state: A
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("path", PAGES)
-def test_public_page(browser: Any, live_server: str, path: str, scheme: str) -> None:
-    cookies, local_storage = check_page(browser, live_server, path, scheme)
+def test_public_page(
+    browser: Any, live_server: str, participation_sample: dict[str, Any], path: str, scheme: str
+) -> None:
+    cookies, local_storage = check_page(browser, live_server, path.format(**participation_sample), scheme)
     names = {c["name"] for c in cookies}
     assert names <= CSRF_COOKIES, f"{path}: visitor got cookies {names - CSRF_COOKIES}"
     assert local_storage == 0
@@ -99,9 +116,16 @@ def test_public_page(browser: Any, live_server: str, path: str, scheme: str) -> 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize(("role", "path"), LOGGED_IN_PAGES)
 def test_logged_in_page(
-    browser: Any, live_server: str, storage_states: dict[str, Any], role: str, path: str, scheme: str
+    browser: Any,
+    live_server: str,
+    storage_states: dict[str, Any],
+    participation_sample: dict[str, Any],
+    role: str,
+    path: str,
+    scheme: str,
 ) -> None:
-    _, local_storage = check_page(browser, live_server, path, scheme, storage_states[role])
+    url = path.format(**participation_sample)
+    _, local_storage = check_page(browser, live_server, url, scheme, storage_states[role])
     assert local_storage == 0
 
 
@@ -117,5 +141,21 @@ def test_axe_helper_fails_on_serious_violations(browser: Any) -> None:
         with pytest.raises(AssertionError) as failure:
             assert_accessible(page, "broken fixture page")
         assert "image-alt" in str(failure.value) and "label" in str(failure.value)
+    finally:
+        context.close()
+
+
+def test_axe_helper_fails_on_invisible_text(browser: Any) -> None:
+    """Text in its background's colour (axe only lists it as "needs review") fails too."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<html lang="de"><title>t</title><body style="background:#000;color:#000">'
+            '<main><h1 style="color:#fff">x</h1><p>Unsichtbarer Text</p></main></body></html>'
+        )
+        with pytest.raises(AssertionError) as failure:
+            assert_accessible(page, "black on black")
+        assert "invisible text" in str(failure.value)
     finally:
         context.close()

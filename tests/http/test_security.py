@@ -49,6 +49,32 @@ GET_POLICY: dict[str, dict[str, int]] = {
         "staff": 403,
         "admin": 200,
     },
+    # Staff pages for consultations (unknown slug and phase: 404 once past the guard).
+    **{
+        path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": status, "admin": status}
+        for path, status in [
+            ("/verwaltung/vorhaben", 200),
+            ("/verwaltung/vorhaben/neu", 200),
+            ("/verwaltung/vorhaben/{slug}", 404),
+            ("/verwaltung/vorhaben/{slug}/phasen/neu", 404),
+            ("/verwaltung/vorhaben/{slug}/phasen/{phase_id}", 404),
+        ]
+    },
+    # Public participation pages (the samples below are unknown ids: 404 for everyone allowed in).
+    "/vorhaben": dict.fromkeys(ROLES, 200),
+    "/vorhaben/{slug}": dict.fromkeys(ROLES, 404),
+    "/vorhaben/{slug}/vorschlaege": dict.fromkeys(ROLES, 404),
+    "/vorhaben/{slug}/vorschlaege/neu": dict.fromkeys(ROLES, 404),
+    "/vorschlaege/{proposal_id}": dict.fromkeys(ROLES, 404),
+    "/live/vorhaben/{slug}": dict.fromkeys(ROLES, 404),
+    "/vorhaben/{slug}/live/{teil}": dict.fromkeys(ROLES, 404),
+    "/vorschlaege/{proposal_id}/live/{teil}": dict.fromkeys(ROLES, 404),
+    "/kommentare/{comment_id}/live/bewertung": dict.fromkeys(ROLES, 404),
+    "/live/vorschlaege/{proposal_id}": dict.fromkeys(ROLES, 404),
+    **{
+        path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 404, "admin": 404}
+        for path in ["/vorhaben/{slug}/vorschlaege/erfassen", "/vorschlaege/{proposal_id}/antwort"]
+    },
     "/healthz": dict.fromkeys(ROLES, 200),
     "/readyz": dict.fromkeys(ROLES, 200),
     **{
@@ -63,13 +89,20 @@ GET_POLICY: dict[str, dict[str, int]] = {
         ]
     },
 }
-SAMPLE = {"{key}": "impressum"}
+SAMPLE = {
+    "{key}": "impressum",
+    "{slug}": "gibt-es-nicht",
+    "{phase_id}": "999999",
+    "{proposal_id}": "999999",
+    "{comment_id}": "999999",
+    "{teil}": "kommentare",
+}
 
 
 def _routes(app: Any, method: str) -> set[str]:
     out = set()
     for route in app.routes:
-        path = route.path.replace("{key:str}", "{key}")
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)  # "{key:str}" → "{key}"
         if path.startswith("/static"):
             continue
         for handler in getattr(route, "route_handlers", []):
@@ -103,7 +136,9 @@ async def test_every_unsafe_route_needs_csrf(app, client, settings):
     await make_user(settings, role="admin", email="admin@example.org")
     await login(client, "admin@example.org")
     for path in sorted(_routes(app, "POST")):
-        url = path.replace("{key}", "impressum")
+        url = path
+        for k, v in SAMPLE.items():
+            url = url.replace(k, v)
         r = await client.post(url, data={"x": "1"})
         assert r.status_code == 403, (url, r.status_code)
         r = await client.post(url, data={"x": "1", "_csrf_token": "forged-token"})

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from beteiligung.cli import alembic_config, migrate_database
-from beteiligung.db import load_models, metadata
+from beteiligung.db import include_in_autogenerate, load_models, metadata
 from beteiligung.settings import Settings
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, TEST_SECRET, require_server
 
@@ -24,7 +24,10 @@ def _diff(url: str) -> list:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": True, "include_object": include_in_autogenerate}
+                    ),
+                    metadata,
                 )
             )
         await engine.dispose()

@@ -57,13 +57,17 @@ async def test_erasure_leaves_no_trace(app, client, settings, mailbox):
     await post_form(
         client, "/konto/email", {"new_email": "erase-new-7f3a@example.org", "current_password": DEMO_PASSWORD}
     )
-    from redis import Redis
+
+    from beteiligung.accounts.models import StoredSession
+    from tests.participation_factories import run_sql
 
     async def stored(key: str) -> bool:
-        if settings.redis_url:  # the app's async pool belongs to the app's loop: look with our own client
-            with Redis.from_url(settings.redis_url) as r:
-                return bool(r.exists(f"{settings.redis_prefix}:session:{key}"))
-        return await app.stores.get("sessions").get(key) is not None
+        """Sessions are rows of web_session (looked up with our own connection)."""
+        return bool(
+            await run_sql(
+                settings, lambda db: db.scalar(select(StoredSession.id).where(StoredSession.key == key))
+            )
+        )
 
     assert await stored(session_id)
 

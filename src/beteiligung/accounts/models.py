@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.db import Base
@@ -90,3 +90,18 @@ class EmailToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     new_email: Mapped[str | None] = mapped_column(String(254), default=None)
+
+
+class StoredSession(Base):
+    """Server-side sessions, in the database: sign-ins survive a Redis outage and app restarts
+    (the database is the truth; Redis carries live events and counters). The columns are those
+    advanced-alchemy's ``SQLAlchemyStore`` expects; rows expire with the idle timeout and are
+    swept by ``beteiligung.accounts.sessions.sweep_expired``."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (UniqueConstraint("key", "namespace"),)
+
+    key: Mapped[str] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(255))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)

@@ -103,3 +103,19 @@ async def end_sessions(store: Store, user_id: int, keep: str | None = None) -> i
 @dataclass
 class SessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend
+
+
+async def sweep_expired(db: Any) -> int:
+    """Delete sessions past their idle timeout (the store ignores them; this keeps the table small)."""
+    from sqlalchemy import delete
+
+    from beteiligung.accounts.models import StoredSession
+    from beteiligung.db import utcnow
+
+    result = await db.execute(
+        delete(StoredSession).where(
+            StoredSession.expires_at.is_not(None), StoredSession.expires_at < utcnow()
+        )
+    )
+    await db.commit()
+    return int(result.rowcount or 0)

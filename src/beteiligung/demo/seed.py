@@ -1,7 +1,8 @@
 """Demo data of the Hansestadt Lüneburg: the organisation, its texts and four demo logins.
 
 ``seed_organisation`` is also what a real install runs once for a new town (with its own
-texts); ``seed_demo`` adds the demo accounts and is idempotent: a second run changes nothing.
+texts); ``seed_demo`` adds the demo accounts and the demo participation
+(:mod:`beteiligung.demo.participation`) and is idempotent: a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts import actions
-from beteiligung.accounts.models import Role
+from beteiligung.accounts.models import Role, User
 from beteiligung.db import utcnow
+from beteiligung.demo.participation import seed_participation
 from beteiligung.organisations.models import TEXT_KEYS, Organisation, OrgText
 
 TEXT_DIR = Path(__file__).with_name("texts")
@@ -83,16 +85,22 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
     """Load the demo once. Returns the organisation and whether anything was created."""
     org = await seed_organisation(db)
     created = False
+    now = utcnow()
+    users: dict[Role, User] = {}
     for login in DEMO_LOGINS:
-        if await actions.get_user_by_email(db, login.email) is None:
-            await actions.create_user(
+        user = await actions.get_user_by_email(db, login.email)
+        if user is None:
+            user = await actions.create_user(
                 db,
                 org=org,
                 email=login.email,
                 password=login.password,
                 display_name=login.display_name,
                 role=login.role,
-                now=utcnow(),
+                now=now,
             )
             created = True
+        users[login.role] = user
+    if await seed_participation(db, org, users, now):
+        created = True
     return org, created

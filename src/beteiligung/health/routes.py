@@ -34,10 +34,16 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
+    broker = request.app.state.get("live_broker")
+    if broker is not None:
+        # The live listener follows Redis and recovers by itself; reported, not fatal: pages and
+        # contributions work without it (live updates pause).
+        checks_live = "ok" if broker.healthy else "degraded"
     ok = all(v == "ok" for v in checks.values())
-    return Response(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
-    )
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+    if broker is not None:
+        body["live"] = {"listener": checks_live, "streams": broker.hub.connections}
+    return Response(body, status_code=200 if ok else 503)
 
 
 ROUTES = [healthz, readyz]

@@ -50,3 +50,45 @@ def normalise_locale(value: str | None) -> str | None:
         return None
     value = value.strip().lower()[:2]
     return value if value in LOCALES else None
+
+
+# --------------------------------------------------------------------------------------------
+# Dates and times: stored in UTC, shown and entered in the town's time zone.
+# --------------------------------------------------------------------------------------------
+TIMEZONE = "Europe/Berlin"
+
+
+def local_tz():  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(TIMEZONE)
+
+
+def format_datetime(value: object, fmt: str = "datetime") -> str:
+    """``value`` (aware UTC) in Europe/Berlin, in the visitor's language.
+
+    fmt: ``datetime`` ("12. März 2027, 18:00 Uhr"), ``date`` ("12. März 2027"), ``short``
+    ("12.03.27, 18:00"), ``iso`` (for ``<time datetime>``).
+    """
+    from datetime import datetime
+
+    from babel.dates import format_date, format_time
+
+    if not isinstance(value, datetime):
+        return ""
+    local = value.astimezone(local_tz())
+    locale = current_locale.get()
+    if fmt == "iso":
+        return local.isoformat(timespec="minutes")
+    if fmt == "date":
+        return format_date(local, format="long", locale=locale)
+    if fmt == "short":
+        return (
+            format_date(local, format="short", locale=locale)
+            + ", "
+            + format_time(local, "HH:mm", locale=locale)
+        )
+    time = format_time(local, "HH:mm", locale=locale)
+    if locale == "de":
+        return f"{format_date(local, format='long', locale=locale)}, {time} Uhr"
+    return f"{format_date(local, format='long', locale=locale)}, {time}"

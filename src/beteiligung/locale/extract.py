@@ -39,13 +39,26 @@ POT_FILE = LOCALE_DIR / "messages.pot"
 DOMAIN = "messages"
 LOCALES = ("en",)  # German is the source language (the msgids)
 
-KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None, "ngettext": (1, 2), "lazy": None}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy": None,
+    "Denied": (2,),
+    "nmsg": (1, 2),
+}
 
 # (module, attribute): dicts whose values are msgids translated at render time.
 LABEL_DICTS = (
     ("beteiligung.organisations.models", "TEXT_KEYS"),
     ("beteiligung.web.errors", "TITLES"),
     ("beteiligung.organisations.admin", "ROLE_LABELS"),
+    ("beteiligung.consultations.phases", "PHASE_NAMES"),
+    ("beteiligung.consultations.phases", "PHASE_HINTS"),
+    ("beteiligung.consultations.models", "STATUS_NAMES"),
+    ("beteiligung.proposals.models", "ANSWER_NAMES"),
+    ("beteiligung.proposals.models", "SOURCE_NAMES"),
 )
 
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[a-zA-Z]|%%")

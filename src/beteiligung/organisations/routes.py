@@ -15,8 +15,16 @@ from beteiligung.web.responses import render
 
 
 @get("/", name="home")
-async def home(request: Request[Any, Any, Any]) -> Template:
-    return render(request, "pages/home.html")
+async def home(request: Request[Any, Any, Any], db_session: DB) -> Template:
+    from beteiligung.consultations.listing import Timing, list_consultations
+    from beteiligung.consultations.phases import PHASE_NAMES
+    from beteiligung.db import utcnow
+
+    now = utcnow()
+    running = await list_consultations(
+        db_session, request.state.org.id, now=now, timing=Timing.RUNNING, per_page=3
+    )
+    return render(request, "pages/home.html", {"running": running, "now": now, "phase_names": PHASE_NAMES})
 
 
 def _text_route(key: str) -> Any:

@@ -81,6 +81,33 @@ def _wants_json(request: Req) -> bool:
     )
 
 
+def _public_error(request: Req, exc: HTTPException) -> Response[Any]:
+    """A refusal with its reason: the error page, or with htmx an alert in the page's alert
+    region (``#page-alert``), announced in the status region; the rest of the page stays."""
+    message = str(exc.detail)
+    if _wants_json(request):
+        return Response({"status_code": exc.status_code, "detail": message}, status_code=exc.status_code)
+    _load_context(request)
+    if request.headers.get("hx-request") == "true":
+        return Template(
+            template_name="errors/alert.html",
+            context={"message": message, "kind": "warning" if exc.status_code == 409 else "danger"},
+            status_code=exc.status_code,
+            # The alert takes focus and has role=alert: announced once, without the status region.
+            headers={"HX-Retarget": "#page-alert", "HX-Reswap": "innerHTML"},
+        )
+    return Template(
+        template_name="errors/error.html",
+        context={
+            "status": exc.status_code,
+            "title": _(TITLES.get(exc.status_code, TITLES[400])),
+            "message": message,
+            "incident": None,
+        },
+        status_code=exc.status_code,
+    )
+
+
 def _error_page(
     request: Req, status: int, *, incident: str | None = None, headers: dict[str, str] | None = None
 ) -> Response[Any]:
@@ -142,6 +169,8 @@ def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
         if response is not None:
             return response
     headers = getattr(exc, "headers", None) or None
+    if isinstance(exc, PublicHTTPException):
+        return _public_error(request, exc)
     if status >= 500:
         incident = uuid.uuid4().hex[:12]
         log.error("request.failed", incident=incident, path=request.url.path, exc_info=exc)
@@ -153,3 +182,18 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     Exception: http_exception_handler,
 }
+
+
+class PublicHTTPException(HTTPException):
+    """An error whose ``detail`` is a message for the visitor (already translated), shown on the
+    error page, or with htmx in the page's alert region and the status region."""
+
+
+class ActionForbidden(PublicHTTPException):
+    status_code = 403
+
+
+class ActionConflict(PublicHTTPException):
+    """409: the action is not possible (any more, or yet): a phase ended, a time limit passed."""
+
+    status_code = 409

@@ -12,11 +12,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from beteiligung.i18n import gettext as _
 
-FieldKind = Literal["text", "email", "password", "textarea", "checkbox", "select", "number"]
+FieldKind = Literal[
+    "text", "email", "password", "textarea", "checkbox", "select", "number", "datetime", "hidden"
+]
 
 # Practical e-mail check (RFC 5322 is wider; this refuses what mail servers refuse).
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
@@ -39,7 +42,13 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return {"email": "email", "password": "password", "number": "number"}.get(self.kind, "text")
+        return {
+            "email": "email",
+            "password": "password",
+            "number": "number",
+            "datetime": "datetime-local",
+            "hidden": "hidden",
+        }.get(self.kind, "text")
 
 
 class Form:
@@ -54,6 +63,8 @@ class Form:
         source = data if data is not None else (initial or {})
         for f in self.fields:
             value = _first(source.get(f.name))
+            if isinstance(value, datetime):
+                value = local_input_value(value)
             self.raw[f.name] = "" if value is None else str(value)
         self.cleaned: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
@@ -118,7 +129,7 @@ class Form:
         if not value:
             if f.required:
                 raise ValueError(_("Bitte füllen Sie das Feld „%(label)s“ aus.", label=_(f.label)))
-            return "" if f.kind != "number" else None
+            return "" if f.kind not in ("number", "datetime") else None
         if len(value) > f.max_length:
             raise ValueError(
                 _(
@@ -137,6 +148,8 @@ class Form:
                 )
         if f.kind == "select" and value not in {c[0] for c in f.choices}:
             raise ValueError(_("Bitte wählen Sie einen der angebotenen Einträge."))
+        if f.kind == "datetime":
+            return _parse_local_datetime(value)
         if f.kind == "number":
             try:
                 return int(value)
@@ -149,3 +162,26 @@ def _first(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return value[0] if value else None
     return value
+
+
+def _parse_local_datetime(value: str) -> datetime:
+    """``2027-03-12T18:00`` (``<input type=datetime-local>``) or ``12.03.2027 18:00``, meant in
+    the town's time zone, as an aware UTC datetime."""
+    from beteiligung.i18n import local_tz
+
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M"):
+        try:
+            naive = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if not 2000 <= naive.year <= 2100:
+            raise ValueError(_("Bitte geben Sie ein Datum zwischen den Jahren 2000 und 2100 an."))
+        return naive.replace(tzinfo=local_tz()).astimezone(UTC)
+    raise ValueError(_("Bitte geben Sie Datum und Uhrzeit an, zum Beispiel 12.03.2027 18:00."))
+
+
+def local_input_value(value: datetime | None) -> str:
+    """An aware datetime as the value of a ``datetime-local`` input, in the town's time zone."""
+    from beteiligung.i18n import local_tz
+
+    return value.astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M") if value else ""

@@ -70,3 +70,18 @@ def safe_next(url: str | None, default: str = "/") -> str:
     if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or "\n" in url:
         return default
     return url
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The posted form as a plain dict (first value of each field)."""
+    data = await request.form()
+    return {key: data.get(key) for key in data}
+
+
+def page_number(value: str | int | None) -> int:
+    """``?seite=`` as a page number; anything odd is page 1 (never a 500)."""
+    try:
+        number = int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), 100_000)

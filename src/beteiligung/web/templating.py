@@ -16,7 +16,7 @@ from beteiligung import i18n
 from beteiligung.accounts.permissions import can, would_can
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.settings import PROJECT_ROOT
-from beteiligung.web.markdown import render_markdown
+from beteiligung.web.markdown import plain_text, render_markdown
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -50,12 +50,19 @@ def make_environment() -> Environment:
         LOCALES=i18n.LOCALES,
         LOCALE_NAMES=i18n.LOCALE_NAMES,
         TEXT_KEYS=TEXT_KEYS,
-        markdown=lambda text: Markup(render_markdown(text)),  # noqa: S704 - sanitised by nh3
+        markdown=lambda text, heading_offset=0: Markup(render_markdown(text, heading_offset)),  # noqa: S704 - sanitised by nh3
         static=lambda path: f"/static/{path}?v={version}",
         consume_flashes=consume_flashes,
     )
+    env.filters["datetime"] = i18n.format_datetime
     # The form macros as a global, so blocks rendered alone (jinja2-fragments) can use them too.
+    env.filters["urlencode_params"] = urlencode_params
+    env.filters["plain"] = plain_text
+    from beteiligung.live.routes import live_messages
+
+    env.globals["live_messages"] = live_messages
     env.globals["f"] = env.get_template("macros/forms.html").module
+    env.globals["pm"] = env.get_template("macros/participation.html").module
     return env
 
 
@@ -70,3 +77,12 @@ def consume_flashes(request: Any) -> list[dict[str, str]]:
 
 def template_path(name: str) -> Path:
     return TEMPLATE_DIR / name
+
+
+def urlencode_params(items: Any, **override: Any) -> str:
+    """Query string of ``items`` (pairs or a dict) with ``override`` applied: pagination links."""
+    from urllib.parse import urlencode
+
+    params = dict(items)
+    params.update({k: v for k, v in override.items() if v is not None})
+    return urlencode({k: v for k, v in params.items() if v not in ("", None)})

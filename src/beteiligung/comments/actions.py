@@ -1,0 +1,114 @@
+"""Writes for comments: post (or reply), edit within the time limit, delete own, vote.
+
+Callers authorise through :mod:`beteiligung.consultations.permissions` first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.comments.models import Comment, CommentVote
+from beteiligung.db import upsert_insert, utcnow
+from beteiligung.live.events import CommentChanged, CommentPosted, CommentVoteChanged
+from beteiligung.live.publish import queue_event
+
+
+async def post_comment(
+    db: AsyncSession,
+    *,
+    consultation_id: int,
+    proposal_id: int | None,
+    parent: Comment | None,
+    author_id: int,
+    body: str,
+    submission_key: str | None,
+) -> Comment:
+    """A comment, or a reply to ``parent`` (same target, one level deeper). The same form sent
+    twice gives the comment of the first send."""
+    if submission_key:
+        existing = await _by_submission(db, author_id, submission_key)
+        if existing:
+            return existing
+    comment = Comment(
+        consultation_id=consultation_id,
+        proposal_id=proposal_id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 1,
+        author_id=author_id,
+        body=body,
+        submission_key=submission_key or None,
+    )
+    db.add(comment)
+    try:
+        await db.flush()
+        queue_event(
+            db,
+            CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
+        )
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        existing = await _by_submission(db, author_id, submission_key or "")
+        if existing is None:
+            raise
+        return existing
+    return comment
+
+
+async def _by_submission(db: AsyncSession, author_id: int, key: str) -> Comment | None:
+    stmt = select(Comment).where(Comment.author_id == author_id, Comment.submission_key == key)
+    return (await db.scalars(stmt)).first()
+
+
+async def edit_comment(db: AsyncSession, *, comment: Comment, body: str, now: datetime) -> None:
+    if body != comment.body:
+        comment.body = body
+        comment.edited_at = now
+        queue_event(db, _changed(comment))
+    await db.commit()
+
+
+async def delete_comment(db: AsyncSession, *, comment: Comment, now: datetime | None = None) -> None:
+    """The author's own deletion: the text goes, a placeholder stays so replies keep context."""
+    comment.body = ""
+    comment.deleted_at = now or utcnow()
+    queue_event(db, _changed(comment))
+    await db.commit()
+
+
+def _changed(comment: Comment) -> CommentChanged:
+    return CommentChanged(
+        consultation_id=comment.consultation_id, proposal_id=comment.proposal_id, comment_id=comment.id
+    )
+
+
+async def vote_comment(db: AsyncSession, *, comment: Comment, user_id: int, value: int) -> None:
+    """+1 (hilfreich), -1 (nicht hilfreich) or 0 (take the vote back); one vote per person."""
+    comment_id = comment.id
+    queue_event(
+        db,
+        CommentVoteChanged(
+            consultation_id=comment.consultation_id, proposal_id=comment.proposal_id, comment_id=comment_id
+        ),
+    )
+    if value == 0:
+        await db.execute(
+            delete(CommentVote).where(CommentVote.comment_id == comment_id, CommentVote.user_id == user_id)
+        )
+        await db.commit()
+        return
+    now = utcnow()
+    stmt = upsert_insert(db)(CommentVote).values(
+        comment_id=comment_id, user_id=user_id, value=value, created_at=now, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["comment_id", "user_id"],
+        set_={"value": value, "updated_at": now},
+        where=CommentVote.__table__.c.value != value,
+    )
+    await db.execute(stmt)
+    await db.commit()

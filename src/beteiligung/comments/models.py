@@ -1,0 +1,77 @@
+"""Comments on consultations and proposals, threaded up to three levels, with up/down votes.
+
+A comment deleted by its author stays as a placeholder (``deleted_at`` set, body emptied), so
+replies keep their context. Vote tallies are kept by database triggers (migration 0002).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.accounts.models import User
+from beteiligung.db import Base
+
+MAX_DEPTH = 3  # a comment, a reply, a reply to the reply
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = (
+        UniqueConstraint("author_id", "submission_key"),
+        CheckConstraint("depth BETWEEN 1 AND 3", name="depth_range"),
+        Index("ix_comment_target", "consultation_id", "proposal_id", "created_at"),
+    )
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
+    # NULL: a comment on the consultation itself.
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), default=None, index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), default=None, index=True
+    )
+    depth: Mapped[int] = mapped_column(SmallInteger, default=1)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None, index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    downvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    author: Mapped[User | None] = relationship(lazy="noload")
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentVote(Base):
+    __tablename__ = "comment_vote"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "user_id"),
+        CheckConstraint("value IN (-1, 1)", name="value_sign"),
+    )
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)

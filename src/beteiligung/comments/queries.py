@@ -1,0 +1,117 @@
+"""Reads for comments: a whole thread in a fixed number of queries, and ``access_comment``.
+
+A thread is all comments of one target (a consultation, or one proposal) with their authors,
+the authors' roles in the organisation (for the "Verwaltung" badge) and the viewer's votes:
+three statements, whatever the number of comments.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from beteiligung.accounts.models import Role, User
+from beteiligung.accounts.permissions import Actor
+from beteiligung.comments.models import Comment, CommentVote
+from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.permissions import enforce, why_not_view
+
+
+class CommentSort(enum.StrEnum):
+    NEWEST = "neueste"
+    OLDEST = "aelteste"
+    HELPFUL = "hilfreich"
+
+
+COMMENT_SORT_NAMES: dict[CommentSort, str] = {
+    CommentSort.NEWEST: "Neueste zuerst",
+    CommentSort.OLDEST: "Älteste zuerst",
+    CommentSort.HELPFUL: "Hilfreichste zuerst",
+}
+
+
+@dataclass
+class Node:
+    comment: Comment
+    replies: list[Node] = field(default_factory=list)
+    badge: str = ""  # "Verwaltung" or "Moderation": the author speaks for the town
+
+
+@dataclass
+class Thread:
+    roots: list[Node]
+    count: int  # comments not deleted
+    votes: dict[int, int]  # the viewer's vote per comment id
+    sort: CommentSort
+
+
+def _badge(author: User | None, org_id: int) -> str:
+    if author is None:
+        return ""
+    roles = {m.role for m in author.memberships if m.organisation_id == org_id}
+    if roles & {Role.STAFF, Role.ADMIN}:
+        return "Verwaltung"
+    if Role.MODERATOR in roles:
+        return "Moderation"
+    return ""
+
+
+async def load_thread(
+    db: AsyncSession,
+    *,
+    org_id: int,
+    consultation_id: int,
+    proposal_id: int | None,
+    sort: CommentSort,
+    viewer_id: int | None,
+) -> Thread:
+    target = Comment.proposal_id == proposal_id if proposal_id is not None else Comment.proposal_id.is_(None)
+    stmt = (
+        select(Comment)
+        .where(Comment.consultation_id == consultation_id, target)
+        .options(joinedload(Comment.author).selectinload(User.memberships))
+        .order_by(Comment.created_at, Comment.id)
+        .execution_options(populate_existing=True)
+    )
+    comments = list((await db.scalars(stmt)).unique().all())
+    nodes = {c.id: Node(c, badge=_badge(c.author, org_id)) for c in comments}
+    roots: list[Node] = []
+    for c in comments:  # oldest first, so replies read as a conversation
+        parent = nodes.get(c.parent_id) if c.parent_id else None
+        (parent.replies if parent else roots).append(nodes[c.id])
+    if sort == CommentSort.NEWEST:
+        roots.reverse()
+    elif sort == CommentSort.HELPFUL:
+        roots.sort(key=lambda n: (-n.comment.score, n.comment.created_at))
+    votes = await my_votes(db, viewer_id, [c.id for c in comments])
+    count = sum(1 for c in comments if c.deleted_at is None)
+    return Thread(roots=roots, count=count, votes=votes, sort=sort)
+
+
+async def my_votes(db: AsyncSession, viewer_id: int | None, comment_ids: list[int]) -> dict[int, int]:
+    """The viewer's vote per comment (one query)."""
+    if viewer_id is None or not comment_ids:
+        return {}
+    rows = await db.execute(
+        select(CommentVote.comment_id, CommentVote.value).where(
+            CommentVote.user_id == viewer_id, CommentVote.comment_id.in_(comment_ids)
+        )
+    )
+    return {cid: value for cid, value in rows.all()}
+
+
+async def access_comment(
+    db: AsyncSession, actor: Actor, org_id: int, comment_id: int
+) -> tuple[Comment, Consultation]:
+    """The comment and its consultation, if both belong to the organisation and are visible."""
+    comment = await db.get(Comment, comment_id)
+    consultation = await db.get(Consultation, comment.consultation_id) if comment else None
+    if comment is None or consultation is None or consultation.organisation_id != org_id:
+        raise NotFoundException()
+    enforce(why_not_view(actor, consultation))
+    return comment, consultation

@@ -1,0 +1,246 @@
+"""Comment actions on consultations and proposals: post or reply, vote, edit, delete.
+
+Without JavaScript each action answers 303 back to the comment (post/redirect/get), or with
+errors the whole page (422) with the visitor's text in the form. With htmx it answers the
+thread's ``comments`` block (or one comment's ``comment_votes`` block) and announces the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+
+from beteiligung.comments import actions
+from beteiligung.comments.forms import CommentForm, EditCommentForm
+from beteiligung.comments.models import Comment
+from beteiligung.comments.queries import Node, Thread, access_comment, my_votes
+from beteiligung.comments.views import THREAD_TEMPLATE, ThreadForms, parse_sort, target_url
+from beteiligung.consultations.listing import access_consultation
+from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.permissions import (
+    Rules,
+    enforce,
+    why_not_comment,
+    why_not_delete,
+    why_not_edit,
+    why_not_reply,
+    why_not_vote,
+)
+from beteiligung.consultations.routes import consultation_page_response
+from beteiligung.db import utcnow
+from beteiligung.i18n import gettext as _
+from beteiligung.proposals.queries import access_proposal
+from beteiligung.proposals.routes import proposal_page_response
+from beteiligung.web.context import DB
+from beteiligung.web.responses import flash, form_data, is_htmx, render
+
+Req = Request[Any, Any, Any]
+
+
+async def _thread_response(
+    request: Req,
+    db: Any,
+    consultation: Consultation,
+    proposal_id: int | None,
+    *,
+    sort: str | None = None,
+    forms: ThreadForms | None = None,
+    status: int = 200,
+    announce: str | None = None,
+    focus: int | None = None,
+) -> Template:
+    """The page that holds the thread (full), or with htmx the thread's block."""
+    kwargs: dict[str, Any] = {
+        "sort": sort,
+        "forms": forms,
+        "status": status,
+        "block": "comments",
+        "announce": announce,
+        "focus": focus,
+    }
+    if proposal_id is not None:
+        proposal = await access_proposal(db, request.state.actor, request.state.org.id, proposal_id)
+        return await proposal_page_response(request, db, proposal, **kwargs)
+    return await consultation_page_response(request, db, consultation, **kwargs)
+
+
+def _back(request: Req, consultation: Consultation, comment: Comment, message: str) -> Response[Any]:
+    flash(request, message)
+    url = f"{target_url(consultation, comment.proposal_id)}#comment-{comment.id}"
+    return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+
+
+def _parent_id(data: dict[str, Any]) -> int | None:
+    value = str(data.get("parent") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise NotFoundException()
+    return int(value)
+
+
+async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: int | None) -> Response[Any]:
+    actor = request.state.actor
+    now = utcnow()
+    data = await form_data(request)
+    parent_id = _parent_id(data)
+    parent: Comment | None = None
+    if parent_id is not None:
+        parent = await db.get(Comment, parent_id)
+        if parent is None or parent.consultation_id != consultation.id or parent.proposal_id != proposal_id:
+            raise NotFoundException()
+        enforce(why_not_reply(actor, parent, consultation, now))
+    else:
+        enforce(why_not_comment(actor, consultation, now))
+    form = CommentForm(data, parent_id=parent_id)
+    sort = str(data.get("kommentare") or "")
+    if not form.validate():
+        forms = ThreadForms(replies={parent_id: form}) if parent_id else ThreadForms(new=form)
+        return await _thread_response(
+            request,
+            db,
+            consultation,
+            proposal_id,
+            sort=sort,
+            forms=forms,
+            status=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    comment = await actions.post_comment(
+        db,
+        consultation_id=consultation.id,
+        proposal_id=proposal_id,
+        parent=parent,
+        author_id=actor.user_id,
+        body=form.cleaned["body"],
+        submission_key=form.cleaned["submission_key"],
+    )
+    message = _("Ihre Antwort ist veröffentlicht.") if parent else _("Ihr Kommentar ist veröffentlicht.")
+    if not is_htmx(request):
+        return _back(request, consultation, comment, message)
+    return await _thread_response(
+        request, db, consultation, proposal_id, sort=sort, announce=message, focus=comment.id
+    )
+
+
+@post("/vorhaben/{slug:str}/kommentare", name="comments.consultation.submit")
+async def consultation_comment_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
+    return await _post(request, db_session, consultation, None)
+
+
+@post("/vorschlaege/{proposal_id:int}/kommentare", name="comments.proposal.submit")
+async def proposal_comment_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
+    proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
+    return await _post(request, db_session, proposal.consultation, proposal.id)
+
+
+@post("/kommentare/{comment_id:int}/bewertung", name="comments.vote")
+async def vote_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -> Response[Any]:
+    actor = request.state.actor
+    comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
+    now = utcnow()
+    enforce(why_not_vote(actor, comment, consultation, now))
+    data = await form_data(request)
+    # "1" helpful, "-1" not helpful, "0" take back; "0:1"/"0:-1" take back with that button.
+    value_text, _sep, button_text = str(data.get("value") or "0").partition(":")
+    value = _vote_number(value_text)
+    button = _vote_number(button_text) if button_text else value
+    await actions.vote_comment(db_session, comment=comment, user_id=actor.user_id, value=value)
+    await db_session.refresh(comment)
+    message = {
+        1: _("Sie haben den Kommentar als hilfreich bewertet."),
+        -1: _("Sie haben den Kommentar als nicht hilfreich bewertet."),
+        0: _("Ihre Bewertung wurde zurückgenommen."),
+    }[value]
+    if not is_htmx(request):
+        return _back(request, consultation, comment, message)
+    thread = Thread(roots=[], count=0, votes={comment.id: value} if value else {}, sort=parse_sort(None))
+    return render(
+        request,
+        THREAD_TEMPLATE,
+        {
+            "node": Node(comment),
+            "thread": thread,
+            "rules": Rules(actor, consultation, now),
+            "focus_votes": button,
+        },
+        block="comment_votes",
+        announce=message,
+    )
+
+
+def _vote_number(text: str) -> int:
+    return {"1": 1, "-1": -1}.get(text.strip(), 0)
+
+
+@post("/kommentare/{comment_id:int}/bearbeiten", name="comments.edit.submit")
+async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -> Response[Any]:
+    actor = request.state.actor
+    comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
+    now = utcnow()
+    enforce(why_not_edit(actor, comment, consultation, now))
+    data = await form_data(request)
+    form = EditCommentForm(data, comment_id=comment.id)
+    if not form.validate():
+        return await _thread_response(
+            request,
+            db_session,
+            consultation,
+            comment.proposal_id,
+            forms=ThreadForms(edits={comment.id: form}),
+            status=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    await actions.edit_comment(db_session, comment=comment, body=form.cleaned["body"], now=now)
+    message = _("Ihr Kommentar wurde geändert.")
+    if not is_htmx(request):
+        return _back(request, consultation, comment, message)
+    return await _thread_response(
+        request, db_session, consultation, comment.proposal_id, announce=message, focus=comment.id
+    )
+
+
+@post("/kommentare/{comment_id:int}/loeschen", name="comments.delete.submit")
+async def delete_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -> Response[Any]:
+    actor = request.state.actor
+    comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
+    enforce(why_not_delete(actor, comment))
+    await actions.delete_comment(db_session, comment=comment, now=utcnow())
+    message = _("Ihr Kommentar wurde gelöscht.")
+    if not is_htmx(request):
+        return _back(request, consultation, comment, message)
+    return await _thread_response(
+        request, db_session, consultation, comment.proposal_id, announce=message, focus=comment.id
+    )
+
+
+@get("/kommentare/{comment_id:int}/live/bewertung", name="comments.live_votes")
+async def votes_part_page(request: Req, db_session: DB, comment_id: FromPath[int]) -> Response[Any]:
+    """Live refresh of one comment's votes, for this viewer (docs/live-updates.md)."""
+    actor = request.state.actor
+    comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
+    if not is_htmx(request):
+        url = f"{target_url(consultation, comment.proposal_id)}#comment-{comment.id}"
+        return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+    votes = await my_votes(db_session, actor.user_id, [comment.id])
+    thread = Thread(roots=[], count=0, votes=votes, sort=parse_sort(None))
+    return render(
+        request,
+        THREAD_TEMPLATE,
+        {"node": Node(comment), "thread": thread, "rules": Rules(actor, consultation, utcnow())},
+        block="comment_votes",
+    )
+
+
+ROUTES = [
+    votes_part_page,
+    consultation_comment_submit,
+    proposal_comment_submit,
+    vote_submit,
+    edit_submit,
+    delete_submit,
+]

@@ -1,0 +1,78 @@
+"""What a page with a comment thread needs: the thread, the viewer's rules and the forms.
+
+The thread's markup lives once, in ``templates/comments/thread.html``: the consultation page and
+the proposal page extend it, and htmx requests get its blocks (``comments``, ``comment_votes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.accounts.permissions import Actor
+from beteiligung.comments.forms import CommentForm, EditCommentForm
+from beteiligung.comments.queries import COMMENT_SORT_NAMES, CommentSort, Thread, load_thread
+from beteiligung.consultations.models import Consultation
+
+THREAD_TEMPLATE = "comments/thread.html"
+THREAD_BLOCKS = frozenset({"comments", "comment_votes"})
+
+
+@dataclass
+class ThreadForms:
+    """Forms to show bound (with the visitor's text and errors) instead of empty ones."""
+
+    new: CommentForm | None = None
+    replies: dict[int, CommentForm] = field(default_factory=dict)
+    edits: dict[int, EditCommentForm] = field(default_factory=dict)
+
+
+def target_url(consultation: Consultation, proposal_id: int | None) -> str:
+    return f"/vorschlaege/{proposal_id}" if proposal_id else f"/vorhaben/{consultation.slug}"
+
+
+def parse_sort(value: str | None) -> CommentSort:
+    try:
+        return CommentSort(value or CommentSort.NEWEST)
+    except ValueError:
+        return CommentSort.NEWEST
+
+
+async def thread_context(
+    db: AsyncSession,
+    *,
+    org_id: int,
+    actor: Actor,
+    consultation: Consultation,
+    proposal_id: int | None,
+    sort: CommentSort,
+    forms: ThreadForms | None = None,
+    focus: int | None = None,
+) -> dict[str, Any]:
+    thread: Thread = await load_thread(
+        db,
+        org_id=org_id,
+        consultation_id=consultation.id,
+        proposal_id=proposal_id,
+        sort=sort,
+        viewer_id=actor.user_id,
+    )
+    forms = forms or ThreadForms()
+    url = target_url(consultation, proposal_id)
+    return {
+        "thread": thread,
+        "thread_url": url,
+        "comment_post_url": f"{url}/kommentare",
+        "comment_form": forms.new or CommentForm(),
+        "reply_forms": forms.replies,
+        "edit_forms": forms.edits,
+        "new_reply_form": lambda parent_id: CommentForm(parent_id=parent_id),
+        "new_edit_form": lambda c: EditCommentForm(initial={"body": c.body}, comment_id=c.id),
+        "comment_sorts": COMMENT_SORT_NAMES,
+        "focus_comment": focus,
+        "thread_live_key": (
+            f"proposal-{proposal_id}-comments" if proposal_id else f"consultation-{consultation.id}-comments"
+        ),
+    }

@@ -1,0 +1,320 @@
+"""Staff pages for consultations: list, create, edit, publish, close, reopen; the phases.
+
+Every route needs ``org:consultations:manage`` (staff and admins) and looks consultations up in
+the visitor's organisation only. Forms work as plain POST with post/redirect/get, and with htmx
+swap their own ``{% block form %}``. See docs/participation.md, "Verwaltung".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.accounts.guards import permission_required
+from beteiligung.accounts.permissions import Perm
+from beteiligung.consultations import actions, queries
+from beteiligung.consultations.actions import ConsultationError, phase_name
+from beteiligung.consultations.forms import ConsultationForm, PhaseForm
+from beteiligung.consultations.models import STATUS_NAMES, Consultation, ConsultationStatus, Phase
+from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_NAMES, Feature
+from beteiligung.db import utcnow
+from beteiligung.i18n import gettext as _
+from beteiligung.i18n import lazy
+from beteiligung.web.context import DB
+from beteiligung.web.responses import flash, redirect_after_post, render
+
+Req = Request[Any, Any, Any]
+
+GUARDS = [permission_required(Perm.CONSULTATION_MANAGE)]
+BASE = "/verwaltung/vorhaben"
+LIST_TEMPLATE = "admin/consultations/list.html"
+NEW_TEMPLATE = "admin/consultations/new.html"
+EDIT_TEMPLATE = "admin/consultations/edit.html"
+PHASE_TEMPLATE = "admin/consultations/phase.html"
+
+# What residents may do in a phase, as staff read it on the phase form.
+FEATURE_LABELS: dict[Feature, str] = {
+    Feature.COMMENT: lazy("Kommentieren"),
+    Feature.PROPOSE: lazy("Vorschläge einreichen"),
+    Feature.SUPPORT: lazy("Vorschläge unterstützen"),
+}
+
+STATUS_BADGES: dict[ConsultationStatus, str] = {
+    ConsultationStatus.DRAFT: "warning",
+    ConsultationStatus.PUBLISHED: "success",
+    ConsultationStatus.CLOSED: "info",
+}
+
+
+def _edit_url(consultation: Consultation) -> str:
+    return f"{BASE}/{consultation.slug}"
+
+
+def _common() -> dict[str, Any]:
+    """Names the templates show (msgids, translated there)."""
+    return {
+        "STATUS_NAMES": STATUS_NAMES,
+        "STATUS_BADGES": STATUS_BADGES,
+        "PHASE_NAMES": PHASE_NAMES,
+        "phase_name": phase_name,
+        "now": utcnow(),
+    }
+
+
+async def _load(db: AsyncSession, request: Req, slug: str) -> Consultation:
+    consultation = await queries.staff_get_consultation(db, request.state.org.id, slug)
+    if consultation is None:
+        raise NotFoundException(f"no consultation {slug}")
+    return consultation
+
+
+def _phase_of(consultation: Consultation, phase_id: int) -> Phase:
+    for phase in consultation.phases:
+        if phase.id == phase_id:
+            return phase
+    raise NotFoundException(f"no phase {phase_id}")
+
+
+async def _topics(db: AsyncSession, request: Req) -> dict[str, Any]:
+    """The organisation's topics, offered on the form so staff reuse them."""
+    return {"known_topics": await queries.staff_list_topics(db, request.state.org.id)}
+
+
+def _phase_help() -> list[tuple[str, list[str]]]:
+    return [
+        (name, [FEATURE_LABELS[f] for f in FEATURE_LABELS if f in PHASE_FEATURES[kind]])
+        for kind, name in PHASE_NAMES.items()
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# List and create
+# --------------------------------------------------------------------------------------------
+@get(BASE, name="admin.consultations", guards=GUARDS)
+async def consultations_page(request: Req, db_session: DB) -> Template:
+    consultations = await queries.staff_list_consultations(db_session, request.state.org.id)
+    return render(request, LIST_TEMPLATE, {"consultations": consultations, **_common()})
+
+
+@get(f"{BASE}/neu", name="admin.consultation.new", guards=GUARDS)
+async def consultation_new_page(request: Req, db_session: DB) -> Template:
+    return render(request, NEW_TEMPLATE, {"form": ConsultationForm(), **await _topics(db_session, request)})
+
+
+@post(
+    f"{BASE}/neu",
+    name="admin.consultation.create",
+    guards=GUARDS,
+    opt={"form": (NEW_TEMPLATE, ConsultationForm)},
+)
+async def consultation_create_submit(request: Req, db_session: DB) -> Response[Any]:
+    form = ConsultationForm(dict((await request.form()).items()))
+    if not form.validate():
+        ctx = {"form": form, **await _topics(db_session, request)}
+        return render(request, NEW_TEMPLATE, ctx, block="form", status=422)
+    consultation = await actions.create_consultation(
+        db_session, org_id=request.state.org.id, now=utcnow(), **form.cleaned
+    )
+    flash(
+        request,
+        _(
+            "Das Beteiligungsverfahren „%(title)s“ ist als Entwurf angelegt. "
+            "Legen Sie jetzt die Phasen an und veröffentlichen Sie es dann.",
+            title=consultation.title,
+        ),
+    )
+    return redirect_after_post(request, _edit_url(consultation))
+
+
+# --------------------------------------------------------------------------------------------
+# Edit, publish, close, reopen
+# --------------------------------------------------------------------------------------------
+async def _edit_context(
+    db: AsyncSession, request: Req, consultation: Consultation, form: ConsultationForm
+) -> dict[str, Any]:
+    return {"consultation": consultation, "form": form, **await _topics(db, request), **_common()}
+
+
+@get(f"{BASE}/{{slug:str}}", name="admin.consultation", guards=GUARDS)
+async def consultation_edit_page(request: Req, db_session: DB, slug: FromPath[str]) -> Template:
+    consultation = await _load(db_session, request, slug)
+    ctx = await _edit_context(db_session, request, consultation, ConsultationForm.of(consultation))
+    return render(request, EDIT_TEMPLATE, ctx)
+
+
+@post(
+    f"{BASE}/{{slug:str}}",
+    name="admin.consultation.update",
+    guards=GUARDS,
+    opt={"form": (EDIT_TEMPLATE, ConsultationForm)},
+)
+async def consultation_update_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    consultation = await _load(db_session, request, slug)
+    form = ConsultationForm(dict((await request.form()).items()))
+    if not form.validate():
+        ctx = await _edit_context(db_session, request, consultation, form)
+        return render(request, EDIT_TEMPLATE, ctx, block="form", status=422)
+    await actions.update_consultation(db_session, consultation, now=utcnow(), **form.cleaned)
+    flash(request, _("Die Änderungen an „%(title)s“ sind gespeichert.", title=consultation.title))
+    return redirect_after_post(request, _edit_url(consultation))
+
+
+async def _change_status(request: Req, db: AsyncSession, slug: str, action: Any, done: str) -> Response[Any]:
+    """Run a status change; a refusal comes back as a message on the edit page (post/redirect/get)."""
+    consultation = await _load(db, request, slug)
+    try:
+        await action(db, consultation, utcnow())
+    except ConsultationError as exc:
+        flash(request, exc.message, kind="danger")
+    else:
+        flash(request, _(done, title=consultation.title))
+    return redirect_after_post(request, _edit_url(consultation))
+
+
+@post(f"{BASE}/{{slug:str}}/veroeffentlichen", name="admin.consultation.publish", guards=GUARDS)
+async def consultation_publish_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    return await _change_status(
+        request,
+        db_session,
+        slug,
+        actions.publish_consultation,
+        lazy("„%(title)s“ ist veröffentlicht und für alle sichtbar."),
+    )
+
+
+@post(f"{BASE}/{{slug:str}}/schliessen", name="admin.consultation.close", guards=GUARDS)
+async def consultation_close_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    return await _change_status(
+        request,
+        db_session,
+        slug,
+        actions.close_consultation,
+        lazy("„%(title)s“ ist abgeschlossen. Es bleibt sichtbar, Beiträge sind nicht mehr möglich."),
+    )
+
+
+@post(f"{BASE}/{{slug:str}}/wieder-oeffnen", name="admin.consultation.reopen", guards=GUARDS)
+async def consultation_reopen_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    return await _change_status(
+        request,
+        db_session,
+        slug,
+        actions.reopen_consultation,
+        lazy("„%(title)s“ läuft wieder; was möglich ist, bestimmen die Phasen."),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Phases
+# --------------------------------------------------------------------------------------------
+def _phase_context(consultation: Consultation, form: PhaseForm, phase: Phase | None = None) -> dict[str, Any]:
+    return {
+        "consultation": consultation,
+        "form": form,
+        "phase": phase,
+        "phase_help": _phase_help(),
+        **_common(),
+    }
+
+
+@get(f"{BASE}/{{slug:str}}/phasen/neu", name="admin.phase.new", guards=GUARDS)
+async def phase_new_page(request: Req, db_session: DB, slug: FromPath[str]) -> Template:
+    consultation = await _load(db_session, request, slug)
+    initial: dict[str, Any] = {}
+    if consultation.phases:  # the new phase most likely follows the last one
+        initial["starts_at"] = consultation.phases[-1].ends_at
+    form = PhaseForm(initial=initial, phases=consultation.phases)
+    return render(request, PHASE_TEMPLATE, _phase_context(consultation, form))
+
+
+@post(
+    f"{BASE}/{{slug:str}}/phasen/neu",
+    name="admin.phase.create",
+    guards=GUARDS,
+    opt={"form": (PHASE_TEMPLATE, PhaseForm)},
+)
+async def phase_create_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+    consultation = await _load(db_session, request, slug)
+    form = PhaseForm(dict((await request.form()).items()), phases=consultation.phases)
+    if form.validate():
+        try:
+            phase = await actions.add_phase(db_session, consultation, **form.cleaned)
+        except ConsultationError as exc:  # a phase added meanwhile in another tab
+            form.add_error(exc.field, exc.message)
+        else:
+            flash(request, _("Die Phase „%(phase)s“ ist angelegt.", phase=phase_name(phase)))
+            return redirect_after_post(request, _edit_url(consultation) + "#phasen")
+    return render(request, PHASE_TEMPLATE, _phase_context(consultation, form), block="form", status=422)
+
+
+@get(f"{BASE}/{{slug:str}}/phasen/{{phase_id:int}}", name="admin.phase", guards=GUARDS)
+async def phase_edit_page(
+    request: Req, db_session: DB, slug: FromPath[str], phase_id: FromPath[int]
+) -> Template:
+    consultation = await _load(db_session, request, slug)
+    phase = _phase_of(consultation, phase_id)
+    form = PhaseForm.of(phase, consultation.phases)
+    return render(request, PHASE_TEMPLATE, _phase_context(consultation, form, phase))
+
+
+@post(
+    f"{BASE}/{{slug:str}}/phasen/{{phase_id:int}}",
+    name="admin.phase.update",
+    guards=GUARDS,
+    opt={"form": (PHASE_TEMPLATE, PhaseForm)},
+)
+async def phase_update_submit(
+    request: Req, db_session: DB, slug: FromPath[str], phase_id: FromPath[int]
+) -> Response[Any]:
+    consultation = await _load(db_session, request, slug)
+    phase = _phase_of(consultation, phase_id)
+    form = PhaseForm(dict((await request.form()).items()), phases=consultation.phases, phase_id=phase.id)
+    if form.validate():
+        try:
+            await actions.update_phase(db_session, consultation, phase, **form.cleaned)
+        except ConsultationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            flash(request, _("Die Phase „%(phase)s“ ist gespeichert.", phase=phase_name(phase)))
+            return redirect_after_post(request, _edit_url(consultation) + "#phasen")
+    return render(
+        request, PHASE_TEMPLATE, _phase_context(consultation, form, phase), block="form", status=422
+    )
+
+
+@post(f"{BASE}/{{slug:str}}/phasen/{{phase_id:int}}/loeschen", name="admin.phase.delete", guards=GUARDS)
+async def phase_delete_submit(
+    request: Req, db_session: DB, slug: FromPath[str], phase_id: FromPath[int]
+) -> Response[Any]:
+    consultation = await _load(db_session, request, slug)
+    phase = _phase_of(consultation, phase_id)
+    name = phase_name(phase)
+    try:
+        await actions.delete_phase(db_session, consultation, phase)
+    except ConsultationError as exc:
+        flash(request, exc.message, kind="danger")
+    else:
+        flash(request, _("Die Phase „%(phase)s“ ist gelöscht.", phase=name))
+    return redirect_after_post(request, _edit_url(consultation) + "#phasen")
+
+
+ROUTES = [
+    consultations_page,
+    consultation_new_page,
+    consultation_create_submit,
+    consultation_edit_page,
+    consultation_update_submit,
+    consultation_publish_submit,
+    consultation_close_submit,
+    consultation_reopen_submit,
+    phase_new_page,
+    phase_create_submit,
+    phase_edit_page,
+    phase_update_submit,
+    phase_delete_submit,
+]

@@ -1,0 +1,222 @@
+"""Who may do what in a consultation, and why not: pure predicates over loaded objects.
+
+Every rule takes the clock as a parameter and reads the phase that is active at that moment, so
+an action closes by itself when its phase ends (tests/unit/test_participation_rules.py is the
+table of role × phase × state). A refusal carries the HTTP status the server answers with:
+
+* 401 (log in first), 403 (not for this account), 409 (not possible any more, or not yet: the
+  phase, the consultation's state, a time limit) and 404 (not visible to this account).
+
+Routes call the ``why_not_*`` functions through ``access_*`` lookups and raise the refusal;
+templates ask the same functions through :class:`Rules`, so the UI and the server agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from beteiligung.accounts.models import Role
+from beteiligung.accounts.permissions import Actor, Perm, can
+from beteiligung.consultations.models import Consultation, ConsultationStatus
+from beteiligung.consultations.phases import PHASE_FEATURES, Feature
+
+if TYPE_CHECKING:
+    from beteiligung.comments.models import Comment
+    from beteiligung.proposals.models import Proposal
+
+EDIT_WINDOW = timedelta(minutes=15)  # authors may correct a comment this long after posting
+MAX_COMMENT_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Denied:
+    """A refusal: the status code and a German msgid with its parameters."""
+
+    status: int
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _participant(actor: Actor) -> Denied | None:
+    if not actor.is_authenticated:
+        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
+    if not actor.email_verified:
+        return Denied(403, "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.")
+    if not actor.roles:
+        return Denied(403, "Ihr Konto gehört nicht zu dieser Kommune.")
+    return None
+
+
+def _resident(actor: Actor) -> Denied | None:
+    denied = _participant(actor)
+    if denied:
+        return denied
+    if Role.RESIDENT not in actor.roles:
+        # Staff and moderators speak for the town; supports and proposals are the residents'.
+        return Denied(403, "Vorschläge und Unterstützungen sind Einwohner:innen-Konten vorbehalten.")
+    return None
+
+
+def feature_open(consultation: Consultation, feature: Feature, now: datetime) -> Denied | None:
+    """Is ``feature`` open in the phase running at ``now``? If not, say since when or from when."""
+    if consultation.status == ConsultationStatus.DRAFT:
+        return Denied(404, "Dieses Beteiligungsverfahren ist nicht veröffentlicht.")
+    if consultation.status == ConsultationStatus.CLOSED:
+        return Denied(
+            409, "Dieses Beteiligungsverfahren ist abgeschlossen. Beiträge sind nicht mehr möglich."
+        )
+    phase = consultation.active_phase(now)
+    if phase is not None and feature in PHASE_FEATURES[phase.kind]:
+        return None
+    with_feature = [p for p in consultation.phases if feature in PHASE_FEATURES[p.kind]]
+    later = [p for p in with_feature if p.starts_at > now]
+    if later:
+        return Denied(409, "Das ist erst ab %(date)s möglich.", {"date": later[0].starts_at})
+    earlier = [p for p in with_feature if p.ends_at <= now]
+    if earlier:
+        return Denied(409, "Die Frist dafür ist am %(date)s abgelaufen.", {"date": earlier[-1].ends_at})
+    return Denied(409, "In diesem Beteiligungsverfahren ist das nicht vorgesehen.")
+
+
+def why_not_view(actor: Actor, consultation: Consultation) -> Denied | None:
+    if consultation.status == ConsultationStatus.DRAFT and not can(actor, Perm.CONSULTATION_MANAGE):
+        return Denied(404, "Dieses Beteiligungsverfahren ist nicht veröffentlicht.")
+    return None
+
+
+def why_not_comment(actor: Actor, consultation: Consultation, now: datetime) -> Denied | None:
+    return _participant(actor) or feature_open(consultation, Feature.COMMENT, now)
+
+
+def why_not_propose(actor: Actor, consultation: Consultation, now: datetime) -> Denied | None:
+    return _resident(actor) or feature_open(consultation, Feature.PROPOSE, now)
+
+
+def why_not_support(
+    actor: Actor, proposal: Proposal, consultation: Consultation, now: datetime
+) -> Denied | None:
+    denied = _resident(actor) or feature_open(consultation, Feature.SUPPORT, now)
+    if denied:
+        return denied
+    if proposal.author_id == actor.user_id:
+        return Denied(403, "Ihren eigenen Vorschlag können Sie nicht unterstützen.")
+    return None
+
+
+def why_not_reply(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
+    denied = why_not_comment(actor, consultation, now)
+    if denied:
+        return denied
+    if comment.depth >= MAX_COMMENT_DEPTH:
+        return Denied(409, "Auf diese Antwort kann nicht weiter geantwortet werden.")
+    if comment.deleted_at is not None:
+        return Denied(409, "Auf gelöschte Kommentare kann nicht geantwortet werden.")
+    return None
+
+
+def why_not_vote(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
+    denied = why_not_comment(actor, consultation, now)
+    if denied:
+        return denied
+    if comment.author_id == actor.user_id:
+        return Denied(403, "Ihren eigenen Kommentar können Sie nicht bewerten.")
+    if comment.deleted_at is not None:
+        return Denied(409, "Gelöschte Kommentare können nicht bewertet werden.")
+    return None
+
+
+def why_not_edit(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
+    if not actor.is_authenticated:
+        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
+    if comment.author_id != actor.user_id:
+        return Denied(403, "Nur die verfassende Person kann einen Kommentar bearbeiten.")
+    if comment.deleted_at is not None:
+        return Denied(409, "Gelöschte Kommentare können nicht bearbeitet werden.")
+    if now - comment.created_at > EDIT_WINDOW:
+        return Denied(409, "Kommentare können nur in den ersten 15 Minuten bearbeitet werden.")
+    return feature_open(consultation, Feature.COMMENT, now)
+
+
+def why_not_delete(actor: Actor, comment: Comment) -> Denied | None:
+    if not actor.is_authenticated:
+        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
+    if comment.author_id != actor.user_id:
+        return Denied(403, "Nur die verfassende Person kann einen Kommentar löschen.")
+    if comment.deleted_at is not None:
+        return Denied(409, "Dieser Kommentar ist bereits gelöscht.")
+    return None
+
+
+def why_not_manage(actor: Actor) -> Denied | None:
+    if not actor.is_authenticated:
+        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
+    if not can(actor, Perm.CONSULTATION_MANAGE):
+        return Denied(403, "Sie haben keine Berechtigung für diese Seite oder Aktion.")
+    return None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules bound to one viewer, one consultation and one moment, for templates."""
+
+    actor: Actor
+    consultation: Consultation
+    now: datetime
+
+    def comment(self) -> bool:
+        return why_not_comment(self.actor, self.consultation, self.now) is None
+
+    def propose(self) -> bool:
+        return why_not_propose(self.actor, self.consultation, self.now) is None
+
+    def support(self, proposal: Proposal) -> bool:
+        return why_not_support(self.actor, proposal, self.consultation, self.now) is None
+
+    def reply(self, comment: Comment) -> bool:
+        return why_not_reply(self.actor, comment, self.consultation, self.now) is None
+
+    def vote(self, comment: Comment) -> bool:
+        return why_not_vote(self.actor, comment, self.consultation, self.now) is None
+
+    def edit(self, comment: Comment) -> bool:
+        return why_not_edit(self.actor, comment, self.consultation, self.now) is None
+
+    def delete(self, comment: Comment) -> bool:
+        return why_not_delete(self.actor, comment) is None
+
+    def manage(self) -> bool:
+        return why_not_manage(self.actor) is None
+
+    def open(self, feature: str) -> bool:
+        """Is the feature open right now, for anyone allowed to use it?"""
+        return feature_open(self.consultation, Feature(feature), self.now) is None
+
+    def would(self, feature: str) -> bool:
+        """A visitor who could do this after logging in ("Anmelden, um …")."""
+        return not self.actor.is_authenticated and self.open(feature)
+
+    def closed_reason(self, feature: str) -> Denied | None:
+        return feature_open(self.consultation, Feature(feature), self.now)
+
+
+def enforce(denied: Denied | None) -> None:
+    """Raise the refusal as the matching HTTP error, with its message in the visitor's language."""
+    if denied is None:
+        return
+    from litestar.exceptions import NotAuthorizedException, NotFoundException
+
+    from beteiligung.i18n import format_datetime
+    from beteiligung.i18n import gettext as _
+    from beteiligung.web.errors import ActionConflict, ActionForbidden
+
+    params = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in denied.params.items()}
+    message = _(denied.message, **params)
+    if denied.status == 401:
+        raise NotAuthorizedException(message)
+    if denied.status == 404:
+        raise NotFoundException(message)
+    if denied.status == 403:
+        raise ActionForbidden(detail=message)
+    raise ActionConflict(detail=message)

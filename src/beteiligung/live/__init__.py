@@ -1,0 +1,1 @@
+"""Live updates: typed events, published after commit, replayed after reconnects (docs/live-updates.md)."""

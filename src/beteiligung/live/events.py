@@ -1,0 +1,153 @@
+"""Live events: one class per event, past tense, strict (unknown fields are rejected).
+
+An event says *what changed*, never *how it looks*: it names the channels that hear it and the
+live keys (stable DOM ids) whose fragments are now stale. Each browser re-fetches those
+fragments with its own permissions, so nothing rendered for one audience reaches another.
+
+Channels: ``consultation:<id>`` (its page, its proposal list) and ``proposal:<id>`` (its page).
+Later features add theirs (``meeting:<id>``, ``moderation:<org id>``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import msgspec
+
+
+class LiveEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type", kw_only=True):
+    """Base class. ``kind`` groups events for the batched announcement ("3 neue Kommentare")."""
+
+    kind: ClassVar[str] = "update"
+
+    def channels(self) -> list[str]:
+        raise NotImplementedError
+
+    def keys(self) -> list[str]:
+        raise NotImplementedError
+
+
+class ProposalSubmitted(LiveEvent, tag="proposal_submitted", frozen=True):
+    kind: ClassVar[str] = "proposal"
+    consultation_id: int
+    proposal_id: int
+
+    def channels(self) -> list[str]:
+        return [f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"consultation-{self.consultation_id}-proposals"]
+
+
+class ProposalSupportChanged(LiveEvent, tag="proposal_support_changed", frozen=True):
+    kind: ClassVar[str] = "support"
+    consultation_id: int
+    proposal_id: int
+
+    def channels(self) -> list[str]:
+        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"proposal-{self.proposal_id}-supports"]
+
+
+class ProposalAnswered(LiveEvent, tag="proposal_answered", frozen=True):
+    kind: ClassVar[str] = "answer"
+    consultation_id: int
+    proposal_id: int
+
+    def channels(self) -> list[str]:
+        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"proposal-{self.proposal_id}-answer"]
+
+
+def _thread_key(consultation_id: int, proposal_id: int | None) -> str:
+    return f"proposal-{proposal_id}-comments" if proposal_id else f"consultation-{consultation_id}-comments"
+
+
+def _thread_channel(consultation_id: int, proposal_id: int | None) -> str:
+    return f"proposal:{proposal_id}" if proposal_id else f"consultation:{consultation_id}"
+
+
+class _ThreadEvent(LiveEvent, frozen=True):
+    """Something about one comment of a thread (a consultation's, or a proposal's)."""
+
+    consultation_id: int
+    proposal_id: int | None
+    comment_id: int
+
+    def channels(self) -> list[str]:
+        return [_thread_channel(self.consultation_id, self.proposal_id)]
+
+    def keys(self) -> list[str]:
+        return [_thread_key(self.consultation_id, self.proposal_id)]
+
+
+class CommentPosted(_ThreadEvent, tag="comment_posted", frozen=True):
+    """A new comment or reply (only public ones: a held comment publishes nothing here)."""
+
+    kind: ClassVar[str] = "comment"
+
+
+class CommentChanged(_ThreadEvent, tag="comment_changed", frozen=True):
+    """Edited or deleted by its author (the thread shows the new text or the placeholder)."""
+
+    kind: ClassVar[str] = "comment_changed"
+
+
+class CommentVoteChanged(_ThreadEvent, tag="comment_vote_changed", frozen=True):
+    kind: ClassVar[str] = "vote"
+
+    def keys(self) -> list[str]:
+        return [f"comment-{self.comment_id}-votes"]
+
+
+class ConsultationChanged(LiveEvent, tag="consultation_changed", frozen=True):
+    """Published, closed, reopened, texts or phases edited: every live part may be stale."""
+
+    kind: ClassVar[str] = "consultation"
+    consultation_id: int
+
+    def channels(self) -> list[str]:
+        # consultation-state: heard by the consultation's proposal pages too.
+        return [f"consultation:{self.consultation_id}", f"consultation-state:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return ["*"]
+
+
+EVENT_TYPES: tuple[type[LiveEvent], ...] = (
+    ProposalSubmitted,
+    ProposalSupportChanged,
+    ProposalAnswered,
+    CommentPosted,
+    CommentChanged,
+    CommentVoteChanged,
+    ConsultationChanged,
+)
+
+_decoder = msgspec.json.Decoder(
+    ProposalSubmitted
+    | ProposalSupportChanged
+    | ProposalAnswered
+    | CommentPosted
+    | CommentChanged
+    | CommentVoteChanged
+    | ConsultationChanged
+)
+
+
+def encode(event: LiveEvent) -> bytes:
+    return msgspec.json.encode(event)
+
+
+def decode(data: bytes | str) -> LiveEvent:
+    """Raises ``msgspec.ValidationError`` for unknown types or fields."""
+    return _decoder.decode(data)  # type: ignore[no-any-return]
+
+
+def wire_message(event: LiveEvent) -> dict[str, Any]:
+    """What the browser receives: the live keys and the kind, no content."""
+    return {"type": event.__struct_config__.tag, "kind": event.kind, "keys": event.keys()}

@@ -1,0 +1,182 @@
+"""The live streams: one Server-Sent-Events stream per page scope.
+
+``GET /live/vorhaben/{slug}`` (consultation page, proposal list) and
+``GET /live/vorschlaege/{id}`` (proposal page). The stream first replays what the page missed
+(after ``Last-Event-ID`` on a reconnect, else after the ``seit`` watermark the page recorded
+before it read its data), then follows live events, with a heartbeat every 15 s. Messages carry
+live keys only (``event: live``); ``event: reset`` tells the page to re-fetch all its live parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import anyio
+import structlog
+from litestar import Request, get
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from beteiligung.consultations.listing import access_consultation
+from beteiligung.live.broker import CLOSE, RESET, Broker, Delivery, parse_id, valid_id
+from beteiligung.live.events import wire_message
+from beteiligung.live.limits import ConnectionLimiter
+from beteiligung.proposals.queries import access_proposal
+from beteiligung.web.context import DB
+
+log = structlog.get_logger("beteiligung.live")
+Req = Request[Any, Any, Any]
+HEARTBEAT_SECONDS = 15.0
+RETRY_MS = 3000
+
+
+def broker_of(request: Any) -> Broker:
+    return request.app.state["live_broker"]  # type: ignore[no-any-return]
+
+
+def consultation_channels(consultation_id: int) -> list[str]:
+    return [f"consultation:{consultation_id}"]
+
+
+def proposal_channels(proposal_id: int, consultation_id: int) -> list[str]:
+    return [f"proposal:{proposal_id}", f"consultation-state:{consultation_id}"]
+
+
+async def _stream(request: Req, channels: list[str], since: str) -> ServerSentEvent:
+    limiter: ConnectionLimiter = request.app.state["live_limiter"]
+    client = request.client.host if request.client else "unknown"
+    if not await limiter.acquire(client):
+        raise HTTPException(
+            status_code=429, detail="too many live connections", headers={"Retry-After": "30"}
+        )
+    broker = broker_of(request)
+    last_event_id = request.headers.get("last-event-id", "")
+    after = last_event_id if valid_id(last_event_id) else (since if valid_id(since) else "")
+    chs = frozenset(channels)
+
+    async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
+        sub = broker.subscribe(chs)  # subscribe first, then replay: dedupe by id below
+        sent = parse_id(after) if after else (0, 0)
+        try:
+            yield ServerSentEventMessage(comment="verbunden", retry=RETRY_MS, data=None)
+            if after:
+                missed = await broker.replay(chs, after)
+                if missed is None:
+                    yield _reset()
+                else:
+                    for delivery in missed:
+                        sent = max(sent, parse_id(delivery.id))
+                        yield _message(delivery)
+            while True:
+                try:
+                    item = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ServerSentEventMessage(comment="hb", data=None)
+                    continue
+                if item is CLOSE:
+                    return
+                if item is RESET:
+                    yield _reset()
+                    continue
+                if isinstance(item, Delivery):
+                    key = parse_id(item.id)
+                    if key <= sent:
+                        continue  # already replayed
+                    sent = key
+                    yield _message(item)
+        finally:
+            broker.unsubscribe(sub)
+            # The stream is being cancelled: shield the release, or its await is cancelled too
+            # and the client's slot leaks until the key expires.
+            with anyio.CancelScope(shield=True):
+                await limiter.release(client)
+
+    return ServerSentEvent(events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _message(delivery: Delivery) -> ServerSentEventMessage:
+    return ServerSentEventMessage(
+        event="live", data=json.dumps(wire_message(delivery.event), separators=(",", ":")), id=delivery.id
+    )
+
+
+def _reset() -> ServerSentEventMessage:
+    return ServerSentEventMessage(event="reset", data="{}")
+
+
+@get("/live/vorhaben/{slug:str}", name="live.consultation", opt={"live": True})
+async def consultation_stream(
+    request: Req, db_session: DB, slug: FromPath[str], seit: FromQuery[str] = ""
+) -> ServerSentEvent:
+    consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
+    channels = consultation_channels(consultation.id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    return await _stream(request, channels, seit)
+
+
+@get("/live/vorschlaege/{proposal_id:int}", name="live.proposal", opt={"live": True})
+async def proposal_stream(
+    request: Req, db_session: DB, proposal_id: FromPath[int], seit: FromQuery[str] = ""
+) -> ServerSentEvent:
+    proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
+    channels = proposal_channels(proposal.id, proposal.consultation_id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    return await _stream(request, channels, seit)
+
+
+ROUTES = [consultation_stream, proposal_stream]
+
+
+async def watermark(request: Any) -> str:
+    """The newest event id, for a page to record *before* it reads its data ("" if unknown)."""
+    try:
+        return await broker_of(request).watermark()
+    except Exception:
+        return ""
+
+
+def next_change(consultation: Any, now: Any) -> str:
+    """When the phase situation changes next (ISO), so the page can refresh its live parts then:
+    actions open and close by the clock, without any event."""
+    from beteiligung.i18n import format_datetime
+
+    moments = [m for p in consultation.phases for m in (p.starts_at, p.ends_at) if m > now]
+    return format_datetime(min(moments), "iso") if moments else ""
+
+
+def nmsg(singular: str, plural: str) -> list[str]:
+    """Both forms of a counted message, untranslated placeholders kept (``%(num)s``) for the page
+    script; extracted like ``ngettext`` (locale/extract.py)."""
+    from beteiligung import i18n
+
+    catalog = i18n.translations(i18n.current_locale.get())
+    return [catalog.ngettext(singular, plural, 1), catalog.ngettext(singular, plural, 2)]
+
+
+def live_messages() -> str:
+    """The batched announcements' texts in the visitor's language, for the page script."""
+    from beteiligung.i18n import gettext as _
+
+    def same(text: str) -> list[str]:
+        return [text, text]
+
+    return json.dumps(
+        {
+            "comment": nmsg("%(num)s neuer Kommentar", "%(num)s neue Kommentare"),
+            "comment_changed": nmsg("%(num)s Kommentar geändert", "%(num)s Kommentare geändert"),
+            "proposal": nmsg("%(num)s neuer Vorschlag", "%(num)s neue Vorschläge"),
+            "support": nmsg("%(num)s Unterstützung geändert", "%(num)s Unterstützungen geändert"),
+            "vote": nmsg("%(num)s Bewertung geändert", "%(num)s Bewertungen geändert"),
+            "answer": nmsg("%(num)s neue Antwort der Verwaltung", "%(num)s neue Antworten der Verwaltung"),
+            "consultation": same(_("Das Verfahren wurde aktualisiert.")),
+            "new_comments": nmsg("%(num)s neuer Beitrag – anzeigen", "%(num)s neue Beiträge – anzeigen"),
+            "new_proposals": nmsg("%(num)s neuer Vorschlag – anzeigen", "%(num)s neue Vorschläge – anzeigen"),
+            "paused": same(_("Live-Aktualisierung pausiert.")),
+            "resumed": same(_("Live-Aktualisierung fortgesetzt.")),
+        },
+        ensure_ascii=False,
+    )

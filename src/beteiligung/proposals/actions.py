@@ -1,0 +1,181 @@
+"""Writes for proposals: submit, record from paper, support and withdraw, answer.
+
+Callers have authorised the actor through the ``access_*`` lookups and the rules in
+:mod:`beteiligung.consultations.permissions`; these functions keep the data consistent
+(one support per person, one proposal per submitted form) even under concurrent requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung import i18n
+from beteiligung.accounts.models import User
+from beteiligung.consultations.models import Consultation
+from beteiligung.db import insert_ignoring_duplicates
+from beteiligung.i18n import gettext as _
+from beteiligung.live.events import ProposalAnswered, ProposalSubmitted, ProposalSupportChanged
+from beteiligung.live.publish import queue_event
+from beteiligung.mail.service import Mailer
+from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Source, Support
+
+
+async def submit_proposal(
+    db: AsyncSession,
+    *,
+    consultation: Consultation,
+    author_id: int,
+    title: str,
+    body: str,
+    topic_id: int | None,
+    place: str,
+    submission_key: str | None,
+) -> Proposal:
+    """A resident's proposal. The same form sent twice (double click, resend after a timeout)
+    gives the proposal of the first send."""
+    if submission_key:
+        existing = await _by_submission(db, author_id, submission_key)
+        if existing:
+            return existing
+    proposal = Proposal(
+        consultation_id=consultation.id,
+        author_id=author_id,
+        title=title,
+        body=body,
+        topic_id=topic_id,
+        place=place,
+        submission_key=submission_key or None,
+    )
+    db.add(proposal)
+    try:
+        await db.flush()
+        queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        existing = await _by_submission(db, author_id, submission_key or "")
+        if existing is None:
+            raise
+        return existing
+    return proposal
+
+
+async def _by_submission(db: AsyncSession, author_id: int, key: str) -> Proposal | None:
+    stmt = select(Proposal).where(Proposal.author_id == author_id, Proposal.submission_key == key)
+    return (await db.scalars(stmt)).first()
+
+
+async def record_offline_proposal(
+    db: AsyncSession,
+    *,
+    consultation: Consultation,
+    recorded_by_id: int,
+    source: Source,
+    source_note: str,
+    title: str,
+    body: str,
+    topic_id: int | None,
+    place: str,
+    submission_key: str | None,
+) -> Proposal:
+    """A contribution received on paper or at an event, entered by staff and marked as such.
+    It has no author account: nobody can be told about it or erase it through the platform."""
+    if submission_key:
+        stmt = select(Proposal).where(
+            Proposal.recorded_by_id == recorded_by_id, Proposal.submission_key == submission_key
+        )
+        existing = (await db.scalars(stmt)).first()
+        if existing:
+            return existing
+    proposal = Proposal(
+        consultation_id=consultation.id,
+        author_id=None,
+        recorded_by_id=recorded_by_id,
+        source=source,
+        source_note=source_note,
+        title=title,
+        body=body,
+        topic_id=topic_id,
+        place=place,
+        submission_key=submission_key or None,
+    )
+    db.add(proposal)
+    await db.flush()
+    queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
+    await db.commit()
+    return proposal
+
+
+async def support_proposal(db: AsyncSession, *, proposal_id: int, consultation_id: int, user_id: int) -> bool:
+    """Add the person's support; False when it was there already. The unique constraint makes
+    a second, concurrent request a no-op; the trigger keeps ``support_count`` exact."""
+    created = await insert_ignoring_duplicates(
+        db, Support.__table__, {"proposal_id": proposal_id, "user_id": user_id}
+    )
+    if created:
+        queue_event(db, ProposalSupportChanged(consultation_id=consultation_id, proposal_id=proposal_id))
+    await db.commit()
+    return created
+
+
+async def withdraw_support(db: AsyncSession, *, proposal_id: int, consultation_id: int, user_id: int) -> bool:
+    result = await db.execute(
+        delete(Support).where(Support.proposal_id == proposal_id, Support.user_id == user_id)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        queue_event(db, ProposalSupportChanged(consultation_id=consultation_id, proposal_id=proposal_id))
+    await db.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def answer_proposal(
+    db: AsyncSession,
+    mailer: Mailer,
+    *,
+    proposal: Proposal,
+    state: AnswerState,
+    text: str,
+    staff_id: int,
+    now: datetime,
+    proposal_url: str,
+    org_name: str,
+) -> None:
+    """The town's official answer (status and Stellungnahme), public on the proposal. The
+    author is told by e-mail, in their language, when the status or the statement changed."""
+    changed = proposal.answer_state != state or proposal.answer_text != text
+    proposal.answer_state = state
+    proposal.answer_text = text
+    proposal.answered_at = now
+    proposal.answered_by_id = staff_id
+    queue_event(db, ProposalAnswered(consultation_id=proposal.consultation_id, proposal_id=proposal.id))
+    await db.commit()
+    if not changed or proposal.author_id is None:
+        return
+    author = await db.get(User, proposal.author_id)
+    if author is None or author.email_verified_at is None:
+        return
+    token = i18n.current_locale.set(i18n.normalise_locale(author.locale) or i18n.DEFAULT_LOCALE)
+    try:
+        await mailer.send(
+            db,
+            to=author.email,
+            user_id=author.id,
+            subject=_("Antwort auf Ihren Vorschlag „%(title)s“", title=proposal.title[:80]),
+            body=_(
+                "Hallo %(name)s,\n\ndie %(org)s hat auf Ihren Vorschlag „%(title)s“ geantwortet.\n\n"
+                "Status: %(state)s\n\n%(text)s\n\nDen Vorschlag und die Antwort finden Sie hier:\n%(url)s\n\n"
+                "Diese E-Mail erhalten Sie, weil Sie den Vorschlag eingereicht haben.",
+                name=author.display_name,
+                org=org_name,
+                title=proposal.title,
+                state=_(ANSWER_NAMES[state]),
+                text=text,
+                url=proposal_url,
+            ),
+        )
+    finally:
+        i18n.current_locale.reset(token)

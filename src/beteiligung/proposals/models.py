@@ -1,0 +1,110 @@
+"""Proposals (Vorschläge), supports (Unterstützungen) and the official answer.
+
+Counters (``support_count``, ``comment_count``) are maintained by database triggers
+(migration 0002), so they stay exact under concurrent requests and when rows go by cascade
+(an erased account takes its supports with it).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.accounts.models import User
+from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.db import Base
+
+
+class AnswerState(enum.StrEnum):
+    """The town's official answer; ``NONE`` until staff give one."""
+
+    NONE = "none"
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    PARTIALLY_ACCEPTED = "partially_accepted"
+    REJECTED = "rejected"
+    IMPLEMENTED = "implemented"
+
+
+ANSWER_NAMES: dict[AnswerState, str] = {
+    AnswerState.NONE: "Eingereicht",
+    AnswerState.IN_REVIEW: "In Prüfung",
+    AnswerState.ACCEPTED: "Angenommen",
+    AnswerState.PARTIALLY_ACCEPTED: "Teilweise angenommen",
+    AnswerState.REJECTED: "Abgelehnt",
+    AnswerState.IMPLEMENTED: "Umgesetzt",
+}
+
+
+class Source(enum.StrEnum):
+    """Where a contribution came from: online, or entered by staff from paper or an event."""
+
+    ONLINE = "online"
+    PAPER = "paper"
+    EVENT = "event"
+
+
+SOURCE_NAMES: dict[Source, str] = {
+    Source.ONLINE: "Online eingereicht",
+    Source.PAPER: "Auf Papier eingereicht, von der Verwaltung erfasst",
+    Source.EVENT: "Bei einer Veranstaltung eingereicht, von der Verwaltung erfasst",
+}
+
+
+class Proposal(Base):
+    __tablename__ = "proposal"
+    __table_args__ = (
+        # One submission per form (double clicks create one record).
+        UniqueConstraint("author_id", "submission_key"),
+        Index("ix_proposal_list_new", "consultation_id", "created_at"),
+        Index("ix_proposal_list_supports", "consultation_id", "support_count", "id"),
+        Index("ix_proposal_list_comments", "consultation_id", "comment_count", "id"),
+    )
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
+    # NULL after the author erased the account, or for contributions entered by staff.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
+    )
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"), default=None)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[Source] = mapped_column(
+        Enum(Source, native_enum=False, length=20, validate_strings=True), default=Source.ONLINE
+    )
+    source_note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Bürgerforum am 12. März"
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    answer_state: Mapped[AnswerState] = mapped_column(
+        Enum(AnswerState, native_enum=False, length=20, validate_strings=True),
+        default=AnswerState.NONE,
+        index=True,
+    )
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="noload")
+    topic: Mapped[Topic | None] = relationship(lazy="noload")
+    consultation: Mapped[Consultation] = relationship(lazy="noload")
+
+
+class Support(Base):
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
