@@ -191,6 +191,25 @@ def settings(backend: str, request: pytest.FixtureRequest, smtp_server: tuple[Ma
     )
 
 
+async def empty_append_only_log(db: Any) -> None:
+    """The audit log refuses DELETE (migration 0004): PostgreSQL's TRUNCATE fires no row
+    triggers; in SQLite the test lifts the triggers for a moment and puts them back."""
+    from sqlalchemy import text
+
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(text("TRUNCATE moderation_log"))
+        return
+    rows = await db.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'moderation_log'")
+    )
+    triggers = rows.all()
+    for name, _ in triggers:
+        await db.execute(text(f"DROP TRIGGER {name}"))
+    await db.execute(text("DELETE FROM moderation_log"))
+    for _, sql in triggers:
+        await db.execute(text(sql))
+
+
 async def reset_database(settings: Settings) -> None:
     """Empty every table and load the organisation with its texts."""
     from sqlalchemy import delete
@@ -202,8 +221,10 @@ async def reset_database(settings: Settings) -> None:
     config = make_alchemy_config(settings)
     try:
         async with config.get_session() as db:
+            await empty_append_only_log(db)
             for table in reversed(metadata.sorted_tables):
-                await db.execute(delete(table))
+                if table.name != "moderation_log":
+                    await db.execute(delete(table))
             await db.commit()
             await seed_organisation(db)
     finally:

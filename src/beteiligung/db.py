@@ -24,6 +24,8 @@ MODEL_MODULES = (
     "beteiligung.consultations.models",
     "beteiligung.proposals.models",
     "beteiligung.comments.models",
+    "beteiligung.moderation.models",
+    "beteiligung.notifications.models",
 )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     CheckConstraint,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import User
 from beteiligung.db import Base
+from beteiligung.moderation.states import Visibility
 
 MAX_DEPTH = 3  # a comment, a reply, a reply to the reply
 
@@ -53,12 +55,24 @@ class Comment(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
     upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     downvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Only published contributions reach public surfaces (docs/moderation.md).
+    visibility: Mapped[Visibility] = mapped_column(
+        Enum(
+            Visibility, native_enum=False, length=10, validate_strings=True, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=Visibility.PUBLISHED,
+        server_default=Visibility.PUBLISHED.value,
+    )
 
     author: Mapped[User | None] = relationship(lazy="noload")
 
     @property
     def score(self) -> int:
         return self.upvotes - self.downvotes
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLISHED
 
     @property
     def is_deleted(self) -> bool:

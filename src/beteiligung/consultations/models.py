@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.consultations.phases import PhaseKind
 from beteiligung.db import Base, metadata
+from beteiligung.moderation.states import ModerationMode
 
 
 class ConsultationStatus(enum.StrEnum):
@@ -71,6 +72,17 @@ class Consultation(Base):
         default=ConsultationStatus.DRAFT,
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    moderation_mode: Mapped[ModerationMode] = mapped_column(
+        Enum(
+            ModerationMode,
+            native_enum=False,
+            length=10,
+            validate_strings=True,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=ModerationMode.POST,
+        server_default=ModerationMode.POST.value,
+    )
     proposal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # kept by triggers
 
     phases: Mapped[list[Phase]] = relationship(

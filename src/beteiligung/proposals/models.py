@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation, Topic
 from beteiligung.db import Base
+from beteiligung.moderation.states import Visibility
 
 
 class AnswerState(enum.StrEnum):
@@ -82,6 +83,14 @@ class Proposal(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
     submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Only published contributions reach public surfaces (docs/moderation.md).
+    visibility: Mapped[Visibility] = mapped_column(
+        Enum(
+            Visibility, native_enum=False, length=10, validate_strings=True, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=Visibility.PUBLISHED,
+        server_default=Visibility.PUBLISHED.value,
+    )
 
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -100,6 +109,10 @@ class Proposal(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="noload")
     topic: Mapped[Topic | None] = relationship(lazy="noload")
     consultation: Mapped[Consultation] = relationship(lazy="noload")
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLISHED
 
 
 class Support(Base):

@@ -1,0 +1,194 @@
+"""Moderation records (docs/moderation.md).
+
+* :class:`Review`: one per contribution that needs or needed a moderator's look. It is *open*
+  while waiting in the queue (held by pre-moderation or an automatic check, or flagged) and
+  keeps the last decision afterwards; new flags reopen it.
+* :class:`Flag`: a resident's report of a contribution, once per person and contribution.
+* :class:`ModerationLog`: the append-only audit log of decisions. Ids are plain numbers, not
+  foreign keys, so a row outlives what it is about; the database refuses UPDATE and DELETE on it
+  (triggers in migration 0004).
+* :class:`Block`: an author barred from contributing in the organisation until a moment.
+* :class:`ModerationSettings`: the organisation's thresholds and blocklist for automatic checks.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from beteiligung.db import Base
+
+
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class ReviewStatus(enum.StrEnum):
+    OPEN = "open"  # in the queue
+    APPROVED = "approved"
+    HIDDEN = "hidden"
+    EDIT_REQUESTED = "edit_requested"  # held until the author revises it; back in the queue then
+    DISMISSED = "dismissed"  # flags dismissed, the contribution stays
+
+
+class Trigger(enum.StrEnum):
+    """Why an item entered the queue (the queue's reason filter)."""
+
+    PRE = "pre"  # the consultation is pre-moderated
+    AUTO = "auto"  # an automatic check held it (reasons in ``auto_reasons``)
+    FLAGS = "flags"  # residents flagged it
+    EDITED = "edited"  # the author revised it after the moderation asked
+
+
+TRIGGER_NAMES: dict[Trigger, str] = {
+    Trigger.PRE: "Vorab-Moderation",
+    Trigger.AUTO: "Automatische Prüfung",
+    Trigger.FLAGS: "Meldungen",
+    Trigger.EDITED: "Überarbeitet",
+}
+
+
+class FlagReason(enum.StrEnum):
+    INSULT = "insult"
+    SPAM = "spam"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_DATA = "personal_data"
+    UNLAWFUL = "unlawful"
+    OTHER = "other"
+
+
+FLAG_REASON_NAMES: dict[FlagReason, str] = {
+    FlagReason.INSULT: "Beleidigend",
+    FlagReason.SPAM: "Spam oder Werbung",
+    FlagReason.OFF_TOPIC: "Nicht zum Thema",
+    FlagReason.PERSONAL_DATA: "Enthält persönliche Daten",
+    FlagReason.UNLAWFUL: "Rechtswidrig",
+    FlagReason.OTHER: "Anderer Grund",
+}
+
+
+class Review(Base):
+    __tablename__ = "review"
+    __table_args__ = (Index("ix_review_queue", "organisation_id", "status", "opened_at"),)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    # Exactly one of the two targets is set; one review per contribution.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
+    )
+    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus), default=ReviewStatus.OPEN)
+    trigger: Mapped[Trigger] = mapped_column(_enum(Trigger))
+    auto_reasons: Mapped[str] = mapped_column(String(300), default="")  # check codes, comma separated
+    opened_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))  # queue order: oldest first
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    rule: Mapped[int | None] = mapped_column(Integer, default=None)  # Netiquette rule of a hide / edit request
+    reason_text: Mapped[str] = mapped_column(Text, default="")  # told to the author
+    note: Mapped[str] = mapped_column(Text, default="")  # private, for moderators only
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReviewStatus.OPEN
+
+    @property
+    def auto_codes(self) -> list[str]:
+        return [c for c in self.auto_reasons.split(",") if c]
+
+
+class Flag(Base):
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("user_id", "comment_id", name="uq_flag_user_comment"),
+        UniqueConstraint("user_id", "proposal_id", name="uq_flag_user_proposal"),
+    )
+
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True, default=None
+    )
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True, default=None
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason))
+    text: Mapped[str] = mapped_column(String(500), default="")
+    # Set when a decision settled the flag; open flags count towards the threshold.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class LogAction(enum.StrEnum):
+    APPROVE = "approve"
+    HIDE = "hide"
+    REQUEST_EDIT = "request_edit"
+    DISMISS = "dismiss"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+
+
+LOG_ACTION_NAMES: dict[LogAction, str] = {
+    LogAction.APPROVE: "Freigegeben",
+    LogAction.HIDE: "Ausgeblendet",
+    LogAction.REQUEST_EDIT: "Überarbeitung erbeten",
+    LogAction.DISMISS: "Meldungen verworfen",
+    LogAction.BLOCK: "Konto gesperrt",
+    LogAction.UNBLOCK: "Sperre aufgehoben",
+}
+
+
+class ModerationLog(Base):
+    """Append-only: who decided what, when and why. Written in the decision's transaction."""
+
+    __tablename__ = "moderation_log"
+    __table_args__ = (Index("ix_moderation_log_org", "organisation_id", "created_at"),)
+
+    organisation_id: Mapped[int] = mapped_column(Integer)
+    consultation_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    review_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    moderator_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    moderator_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[LogAction] = mapped_column(_enum(LogAction))
+    target_kind: Mapped[str] = mapped_column(String(20))  # comment, proposal, user
+    target_id: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[int | None] = mapped_column(Integer, default=None)
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Block(Base):
+    __tablename__ = "user_block"
+    __table_args__ = (Index("ix_user_block_active", "organisation_id", "user_id", "until"),)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    rule: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class ModerationSettings(Base):
+    """Per organisation; defaults apply until an admin saves the form (docs/moderation.md)."""
+
+    __tablename__ = "moderation_settings"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), unique=True
+    )
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    max_links: Mapped[int] = mapped_column(Integer, default=2)
+    new_account_hours: Mapped[int] = mapped_column(Integer, default=24)
+    new_account_posts_per_hour: Mapped[int] = mapped_column(Integer, default=3)
+    posts_per_ten_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    blocklist: Mapped[str] = mapped_column(Text, default="")  # one term per line
