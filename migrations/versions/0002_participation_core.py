@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-22 04:41:20.405680
 """
 
-# ruff: noqa: S608 - DDL assembled from the constants below only, never from input
+
 from __future__ import annotations
 
 import sqlalchemy as sa
