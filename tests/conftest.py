@@ -277,7 +277,12 @@ async def make_user(
     role: str = "resident",
     password: str = DEMO_PASSWORD,
     verified: bool = True,
+    account_age_days: int = 30,
 ) -> int:
+    """An account that exists for ``account_age_days`` already (0: a brand-new account, which the
+    moderation's new-account limits apply to)."""
+    from datetime import timedelta
+
     from sqlalchemy import select
 
     from beteiligung.accounts import actions
@@ -301,7 +306,8 @@ async def make_user(
             )
             if not verified:
                 user.email_verified_at = None
-                await db.commit()
+            user.created_at = utcnow() - timedelta(days=account_age_days)
+            await db.commit()
             return user.id
     finally:
         await config.get_engine().dispose()

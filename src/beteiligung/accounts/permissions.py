@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from beteiligung.accounts.models import Role
 
@@ -42,6 +43,8 @@ class Actor:
     display_name: str | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
     email_verified: bool = False
+    # Set while a moderator's block bars the account from contributing (moderation.models.Block).
+    blocked_until: datetime | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -15,6 +15,7 @@ from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.db import upsert_insert, utcnow
 from beteiligung.live.events import CommentChanged, CommentPosted, CommentVoteChanged
 from beteiligung.live.publish import queue_event
+from beteiligung.moderation.actions import PUBLISH, Screening, open_review, revised_by_author
 
 
 async def post_comment(
@@ -26,9 +27,13 @@ async def post_comment(
     author_id: int,
     body: str,
     submission_key: str | None,
+    org_id: int,
+    screening: Screening = PUBLISH,
+    now: datetime | None = None,
 ) -> Comment:
     """A comment, or a reply to ``parent`` (same target, one level deeper). The same form sent
-    twice gives the comment of the first send."""
+    twice gives the comment of the first send. A held comment (``screening``) goes to the
+    moderation queue and publishes nothing public until it is approved."""
     if submission_key:
         existing = await _by_submission(db, author_id, submission_key)
         if existing:
@@ -41,14 +46,27 @@ async def post_comment(
         author_id=author_id,
         body=body,
         submission_key=submission_key or None,
+        visibility=screening.visibility,
     )
     db.add(comment)
     try:
         await db.flush()
-        queue_event(
-            db,
-            CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
-        )
+        if screening.held and screening.trigger is not None:
+            await open_review(
+                db,
+                org_id=org_id,
+                target=comment,
+                trigger=screening.trigger,
+                reasons=screening.reasons,
+                now=now or utcnow(),
+            )
+        else:
+            queue_event(
+                db,
+                CommentPosted(
+                    consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id
+                ),
+            )
         await db.commit()
     except IntegrityError:
         await db.rollback()
@@ -64,11 +82,31 @@ async def _by_submission(db: AsyncSession, author_id: int, key: str) -> Comment 
     return (await db.scalars(stmt)).first()
 
 
-async def edit_comment(db: AsyncSession, *, comment: Comment, body: str, now: datetime) -> None:
-    if body != comment.body:
-        comment.body = body
-        comment.edited_at = now
+async def edit_comment(
+    db: AsyncSession,
+    *,
+    comment: Comment,
+    body: str,
+    now: datetime,
+    org_id: int,
+    screening: Screening = PUBLISH,
+) -> None:
+    """The author's correction. An edit that fails the automatic checks holds the comment; one
+    the moderation asked for goes back to the queue."""
+    if body == comment.body:
+        await db.commit()
+        return
+    comment.body = body
+    comment.edited_at = now
+    if comment.is_public:
         queue_event(db, _changed(comment))
+    if screening.held and screening.trigger is not None and comment.is_public:
+        comment.visibility = screening.visibility
+        await open_review(
+            db, org_id=org_id, target=comment, trigger=screening.trigger, reasons=screening.reasons, now=now
+        )
+    else:
+        await revised_by_author(db, org_id=org_id, target=comment, now=now)
     await db.commit()
 
 
@@ -76,7 +114,8 @@ async def delete_comment(db: AsyncSession, *, comment: Comment, now: datetime | 
     """The author's own deletion: the text goes, a placeholder stays so replies keep context."""
     comment.body = ""
     comment.deleted_at = now or utcnow()
-    queue_event(db, _changed(comment))
+    if comment.is_public:
+        queue_event(db, _changed(comment))
     await db.commit()
 
 

@@ -58,7 +58,11 @@ class Comment(Base):
     # Only published contributions reach public surfaces (docs/moderation.md).
     visibility: Mapped[Visibility] = mapped_column(
         Enum(
-            Visibility, native_enum=False, length=10, validate_strings=True, values_callable=lambda e: [m.value for m in e]
+            Visibility,
+            native_enum=False,
+            length=10,
+            validate_strings=True,
+            values_callable=lambda e: [m.value for m in e],
         ),
         default=Visibility.PUBLISHED,
         server_default=Visibility.PUBLISHED.value,

@@ -20,6 +20,8 @@ from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, why_not_view
+from beteiligung.moderation.models import Review, ReviewStatus
+from beteiligung.moderation.states import Visibility
 
 
 class CommentSort(enum.StrEnum):
@@ -40,6 +42,13 @@ class Node:
     comment: Comment
     replies: list[Node] = field(default_factory=list)
     badge: str = ""  # "Verwaltung" or "Moderation": the author speaks for the town
+    # Moderation, as this viewer may see it (docs/moderation.md): "" (public), "hidden"
+    # (placeholder with the Netiquette rule), "held" (the author's own, waiting for approval),
+    # "edit" (the author's own, revision requested), "pending" (someone else's held comment
+    # that has public replies: a placeholder keeps the replies in context).
+    moderation: str = ""
+    rule: int | None = None
+    reason: str = ""
 
 
 @dataclass
@@ -79,18 +88,50 @@ async def load_thread(
         .execution_options(populate_existing=True)
     )
     comments = list((await db.scalars(stmt)).unique().all())
-    nodes = {c.id: Node(c, badge=_badge(c.author, org_id)) for c in comments}
+    reviews = await _reviews_of(db, [c.id for c in comments if not c.is_public])
+    nodes = {c.id: _node(c, org_id, viewer_id, reviews.get(c.id)) for c in comments}
     roots: list[Node] = []
     for c in comments:  # oldest first, so replies read as a conversation
         parent = nodes.get(c.parent_id) if c.parent_id else None
         (parent.replies if parent else roots).append(nodes[c.id])
+    roots = _prune(roots)
     if sort == CommentSort.NEWEST:
         roots.reverse()
     elif sort == CommentSort.HELPFUL:
         roots.sort(key=lambda n: (-n.comment.score, n.comment.created_at))
     votes = await my_votes(db, viewer_id, [c.id for c in comments])
-    count = sum(1 for c in comments if c.deleted_at is None)
+    count = sum(1 for c in comments if c.deleted_at is None and c.is_public)
     return Thread(roots=roots, count=count, votes=votes, sort=sort)
+
+
+async def _reviews_of(db: AsyncSession, comment_ids: list[int]) -> dict[int, Review]:
+    if not comment_ids:
+        return {}
+    rows = await db.scalars(select(Review).where(Review.comment_id.in_(comment_ids)))
+    return {r.comment_id: r for r in rows if r.comment_id is not None}
+
+
+def _node(comment: Comment, org_id: int, viewer_id: int | None, review: Review | None) -> Node:
+    node = Node(comment, badge=_badge(comment.author, org_id))
+    if comment.visibility == Visibility.HIDDEN:
+        node.moderation, node.rule = "hidden", review.rule if review else None
+    elif comment.visibility == Visibility.HELD:
+        own = viewer_id is not None and comment.author_id == viewer_id
+        edit = review is not None and review.status == ReviewStatus.EDIT_REQUESTED
+        node.moderation = ("edit" if edit else "held") if own else "pending"
+        if own and edit and review is not None:
+            node.rule, node.reason = review.rule, review.reason_text
+    return node
+
+
+def _prune(nodes: list[Node]) -> list[Node]:
+    """Drop held comments of others, unless public replies hang on them (then a placeholder)."""
+    kept = []
+    for node in nodes:
+        node.replies = _prune(node.replies)
+        if node.moderation != "pending" or node.replies:
+            kept.append(node)
+    return kept
 
 
 async def my_votes(db: AsyncSession, viewer_id: int | None, comment_ids: list[int]) -> dict[int, int]:
@@ -114,4 +155,6 @@ async def access_comment(
     if comment is None or consultation is None or consultation.organisation_id != org_id:
         raise NotFoundException()
     enforce(why_not_view(actor, consultation))
+    if comment.visibility == Visibility.HELD and comment.author_id != actor.user_id:
+        raise NotFoundException()  # not public: as if it did not exist
     return comment, consultation

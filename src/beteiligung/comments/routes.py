@@ -34,6 +34,9 @@ from beteiligung.consultations.permissions import (
 from beteiligung.consultations.routes import consultation_page_response
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
+from beteiligung.moderation.actions import review_of
+from beteiligung.moderation.models import ReviewStatus
+from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals.queries import access_proposal
 from beteiligung.proposals.routes import proposal_page_response
 from beteiligung.web.context import DB
@@ -110,6 +113,7 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
             forms=forms,
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
+    screening = await screen_contribution(request, db, consultation, form.cleaned["body"], now)
     comment = await actions.post_comment(
         db,
         consultation_id=consultation.id,
@@ -118,8 +122,16 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
         author_id=actor.user_id,
         body=form.cleaned["body"],
         submission_key=form.cleaned["submission_key"],
+        org_id=request.state.org.id,
+        screening=screening,
+        now=now,
     )
-    message = _("Ihre Antwort ist veröffentlicht.") if parent else _("Ihr Kommentar ist veröffentlicht.")
+    if not comment.is_public:
+        message = _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere.")
+    elif parent:
+        message = _("Ihre Antwort ist veröffentlicht.")
+    else:
+        message = _("Ihr Kommentar ist veröffentlicht.")
     if not is_htmx(request):
         return _back(request, consultation, comment, message)
     return await _thread_response(
@@ -183,7 +195,9 @@ async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
     actor = request.state.actor
     comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
     now = utcnow()
-    enforce(why_not_edit(actor, comment, consultation, now))
+    review = await review_of(db_session, comment)
+    edit_requested = review is not None and review.status == ReviewStatus.EDIT_REQUESTED
+    enforce(why_not_edit(actor, comment, consultation, now, edit_requested))
     data = await form_data(request)
     form = EditCommentForm(data, comment_id=comment.id)
     if not form.validate():
@@ -195,8 +209,23 @@ async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
             forms=ThreadForms(edits={comment.id: form}),
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    await actions.edit_comment(db_session, comment=comment, body=form.cleaned["body"], now=now)
-    message = _("Ihr Kommentar wurde geändert.")
+    screening = await screen_contribution(
+        request, db_session, consultation, form.cleaned["body"], now, edit=True
+    )
+    await actions.edit_comment(
+        db_session,
+        comment=comment,
+        body=form.cleaned["body"],
+        now=now,
+        org_id=request.state.org.id,
+        screening=screening,
+    )
+    if edit_requested:
+        message = _("Danke! Ihr überarbeiteter Beitrag wartet auf Freigabe durch die Moderation.")
+    elif not comment.is_public:
+        message = _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere.")
+    else:
+        message = _("Ihr Kommentar wurde geändert.")
     if not is_htmx(request):
         return _back(request, consultation, comment, message)
     return await _thread_response(

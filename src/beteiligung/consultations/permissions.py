@@ -39,18 +39,24 @@ class Denied:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _participant(actor: Actor) -> Denied | None:
+def _participant(actor: Actor, now: datetime | None = None) -> Denied | None:
     if not actor.is_authenticated:
         return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
     if not actor.email_verified:
         return Denied(403, "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.")
     if not actor.roles:
         return Denied(403, "Ihr Konto gehört nicht zu dieser Kommune.")
+    if actor.blocked_until is not None and (now is None or actor.blocked_until > now):
+        return Denied(
+            403,
+            "Ihr Konto ist von der Moderation bis %(date)s für Beiträge gesperrt.",
+            {"date": actor.blocked_until},
+        )
     return None
 
 
-def _resident(actor: Actor) -> Denied | None:
-    denied = _participant(actor)
+def _resident(actor: Actor, now: datetime | None = None) -> Denied | None:
+    denied = _participant(actor, now)
     if denied:
         return denied
     if Role.RESIDENT not in actor.roles:
@@ -87,19 +93,21 @@ def why_not_view(actor: Actor, consultation: Consultation) -> Denied | None:
 
 
 def why_not_comment(actor: Actor, consultation: Consultation, now: datetime) -> Denied | None:
-    return _participant(actor) or feature_open(consultation, Feature.COMMENT, now)
+    return _participant(actor, now) or feature_open(consultation, Feature.COMMENT, now)
 
 
 def why_not_propose(actor: Actor, consultation: Consultation, now: datetime) -> Denied | None:
-    return _resident(actor) or feature_open(consultation, Feature.PROPOSE, now)
+    return _resident(actor, now) or feature_open(consultation, Feature.PROPOSE, now)
 
 
 def why_not_support(
     actor: Actor, proposal: Proposal, consultation: Consultation, now: datetime
 ) -> Denied | None:
-    denied = _resident(actor) or feature_open(consultation, Feature.SUPPORT, now)
+    denied = _resident(actor, now) or feature_open(consultation, Feature.SUPPORT, now)
     if denied:
         return denied
+    if not proposal.is_public:
+        return Denied(409, "Dieser Vorschlag ist nicht öffentlich und kann nicht unterstützt werden.")
     if proposal.author_id == actor.user_id:
         return Denied(403, "Ihren eigenen Vorschlag können Sie nicht unterstützen.")
     return None
@@ -113,6 +121,10 @@ def why_not_reply(actor: Actor, comment: Comment, consultation: Consultation, no
         return Denied(409, "Auf diese Antwort kann nicht weiter geantwortet werden.")
     if comment.deleted_at is not None:
         return Denied(409, "Auf gelöschte Kommentare kann nicht geantwortet werden.")
+    if not comment.is_public:
+        return Denied(
+            409, "Auf diesen Kommentar kann nicht geantwortet werden, solange er nicht öffentlich ist."
+        )
     return None
 
 
@@ -124,16 +136,26 @@ def why_not_vote(actor: Actor, comment: Comment, consultation: Consultation, now
         return Denied(403, "Ihren eigenen Kommentar können Sie nicht bewerten.")
     if comment.deleted_at is not None:
         return Denied(409, "Gelöschte Kommentare können nicht bewertet werden.")
+    if not comment.is_public:
+        return Denied(409, "Dieser Kommentar ist nicht öffentlich und kann nicht bewertet werden.")
     return None
 
 
-def why_not_edit(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
+def why_not_edit(
+    actor: Actor, comment: Comment, consultation: Consultation, now: datetime, edit_requested: bool = False
+) -> Denied | None:
+    """The author, within the edit window, or at any time while the moderation asks them to
+    revise the comment (``edit_requested``)."""
     if not actor.is_authenticated:
         return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
     if comment.author_id != actor.user_id:
         return Denied(403, "Nur die verfassende Person kann einen Kommentar bearbeiten.")
     if comment.deleted_at is not None:
         return Denied(409, "Gelöschte Kommentare können nicht bearbeitet werden.")
+    if comment.visibility == "hidden":
+        return Denied(409, "Von der Moderation entfernte Kommentare können nicht bearbeitet werden.")
+    if edit_requested:
+        return _participant(actor, now)
     if now - comment.created_at > EDIT_WINDOW:
         return Denied(409, "Kommentare können nur in den ersten 15 Minuten bearbeitet werden.")
     return feature_open(consultation, Feature.COMMENT, now)
@@ -146,6 +168,18 @@ def why_not_delete(actor: Actor, comment: Comment) -> Denied | None:
         return Denied(403, "Nur die verfassende Person kann einen Kommentar löschen.")
     if comment.deleted_at is not None:
         return Denied(409, "Dieser Kommentar ist bereits gelöscht.")
+    return None
+
+
+def why_not_flag(actor: Actor, item: Comment | Proposal, now: datetime) -> Denied | None:
+    """Any signed-in account of the organisation may report a public contribution of someone else."""
+    denied = _participant(actor, now)
+    if denied:
+        return denied
+    if item.author_id == actor.user_id:
+        return Denied(403, "Ihren eigenen Beitrag können Sie nicht melden.")
+    if not item.is_public or getattr(item, "deleted_at", None) is not None:
+        return Denied(409, "Dieser Beitrag ist nicht öffentlich und kann nicht gemeldet werden.")
     return None
 
 
@@ -180,8 +214,11 @@ class Rules:
     def vote(self, comment: Comment) -> bool:
         return why_not_vote(self.actor, comment, self.consultation, self.now) is None
 
-    def edit(self, comment: Comment) -> bool:
-        return why_not_edit(self.actor, comment, self.consultation, self.now) is None
+    def edit(self, comment: Comment, edit_requested: bool = False) -> bool:
+        return why_not_edit(self.actor, comment, self.consultation, self.now, edit_requested) is None
+
+    def flag(self, item: Comment | Proposal) -> bool:
+        return why_not_flag(self.actor, item, self.now) is None
 
     def delete(self, comment: Comment) -> bool:
         return why_not_delete(self.actor, comment) is None

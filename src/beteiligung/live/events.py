@@ -10,7 +10,7 @@ Later features add theirs (``meeting:<id>``, ``moderation:<org id>``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Union
 
 import msgspec
 
@@ -118,6 +118,35 @@ class ConsultationChanged(LiveEvent, tag="consultation_changed", frozen=True):
         return ["*"]
 
 
+class ProposalRemoved(LiveEvent, tag="proposal_removed", frozen=True):
+    """A published proposal left the public (hidden or held by the moderation)."""
+
+    kind: ClassVar[str] = "proposal_removed"
+    consultation_id: int
+    proposal_id: int
+
+    def channels(self) -> list[str]:
+        return [f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"consultation-{self.consultation_id}-proposals"]
+
+
+class ReviewQueueChanged(LiveEvent, tag="review_queue_changed", frozen=True):
+    """An item entered the moderation queue, was claimed, released or decided. Heard only on the
+    organisation's moderation channel, whose stream requires the moderator role."""
+
+    kind: ClassVar[str] = "review"
+    organisation_id: int
+    review_id: int
+
+    def channels(self) -> list[str]:
+        return [f"moderation:{self.organisation_id}"]
+
+    def keys(self) -> list[str]:
+        return ["moderation-queue"]
+
+
 EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ProposalSubmitted,
     ProposalSupportChanged,
@@ -126,17 +155,12 @@ EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     CommentChanged,
     CommentVoteChanged,
     ConsultationChanged,
+    ProposalRemoved,
+    ReviewQueueChanged,
 )
 
-_decoder = msgspec.json.Decoder(
-    ProposalSubmitted
-    | ProposalSupportChanged
-    | ProposalAnswered
-    | CommentPosted
-    | CommentChanged
-    | CommentVoteChanged
-    | ConsultationChanged
-)
+# Every type above, as one tagged union: adding an event is adding it to EVENT_TYPES.
+_decoder: msgspec.json.Decoder[LiveEvent] = msgspec.json.Decoder(Union[EVENT_TYPES])  # type: ignore[valid-type]  # noqa: UP007
 
 
 def encode(event: LiveEvent) -> bytes:

@@ -76,7 +76,9 @@ class Review(Base):
     __table_args__ = (Index("ix_review_queue", "organisation_id", "status", "opened_at"),)
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
+    )
     # Exactly one of the two targets is set; one review per contribution.
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), unique=True, default=None
@@ -95,7 +97,9 @@ class Review(Base):
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
-    rule: Mapped[int | None] = mapped_column(Integer, default=None)  # Netiquette rule of a hide / edit request
+    rule: Mapped[int | None] = mapped_column(
+        Integer, default=None
+    )  # Netiquette rule of a hide / edit request
     reason_text: Mapped[str] = mapped_column(Text, default="")  # told to the author
     note: Mapped[str] = mapped_column(Text, default="")  # private, for moderators only
 

@@ -77,7 +77,17 @@ async def ensure_context(connection: ASGIConnection[Any, Any, Any, Any], db: Asy
         request.scope["session"] = {}  # account gone, or password changed / logged out elsewhere
         return
     request.state.user = user
-    request.state.actor = actor_for(user, org)
+    actor = actor_for(user, org)
+    if org is not None and actor.roles:
+        from dataclasses import replace
+
+        from beteiligung.db import utcnow
+        from beteiligung.moderation.actions import active_block_until
+
+        blocked_until = await active_block_until(db, org.id, user.id, utcnow())
+        if blocked_until is not None:
+            actor = replace(actor, blocked_until=blocked_until)
+    request.state.actor = actor
     i18n.current_locale.set(i18n.normalise_locale(user.locale) or i18n.DEFAULT_LOCALE)
 
 

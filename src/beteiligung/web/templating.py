@@ -61,6 +61,10 @@ def make_environment() -> Environment:
     from beteiligung.live.routes import live_messages
 
     env.globals["live_messages"] = live_messages
+    from beteiligung.moderation.reasons import placeholder, reason_text
+
+    env.globals["moderation_placeholder"] = placeholder
+    env.globals["moderation_reason"] = reason_text
     env.globals["f"] = env.get_template("macros/forms.html").module
     env.globals["pm"] = env.get_template("macros/participation.html").module
     return env

@@ -1,0 +1,454 @@
+"""Writes of the moderation: screening new contributions, flags, decisions, blocks.
+
+Every change queues its live events on the session; the commit publishes them. A contribution
+that is not public publishes nothing on a public channel: its only event goes to the
+organisation's moderation channel (``ReviewQueueChanged``). When it becomes public (approved,
+flags dismissed) the public event follows then, and the thread or list updates live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.accounts.models import Role
+from beteiligung.accounts.permissions import Actor
+from beteiligung.comments.models import Comment
+from beteiligung.consultations.models import Consultation
+from beteiligung.db import insert_ignoring_duplicates
+from beteiligung.live.events import (
+    CommentChanged,
+    CommentPosted,
+    ProposalRemoved,
+    ProposalSubmitted,
+    ReviewQueueChanged,
+)
+from beteiligung.live.publish import queue_event
+from beteiligung.moderation.checks import AuthorHistory, Limits, check_submission, parse_blocklist
+from beteiligung.moderation.models import (
+    Block,
+    Flag,
+    FlagReason,
+    LogAction,
+    ModerationLog,
+    ModerationSettings,
+    Review,
+    ReviewStatus,
+    Trigger,
+)
+from beteiligung.moderation.states import ModerationMode, Visibility
+from beteiligung.notifications.actions import notify
+from beteiligung.proposals.models import Proposal
+
+Target = Comment | Proposal
+TRUSTED_ROLES = frozenset({Role.MODERATOR, Role.STAFF, Role.ADMIN})
+
+
+class Decision:
+    APPROVE = "approve"
+    HIDE = "hide"
+    REQUEST_EDIT = "request_edit"
+    DISMISS = "dismiss"
+    ALL = (APPROVE, HIDE, REQUEST_EDIT, DISMISS)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The verdict on a new contribution: published, or held with a trigger and reasons."""
+
+    visibility: Visibility
+    trigger: Trigger | None = None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def held(self) -> bool:
+        return self.visibility != Visibility.PUBLISHED
+
+
+PUBLISH = Screening(Visibility.PUBLISHED)
+
+
+# -- settings and history ----------------------------------------------------------------------
+
+
+async def get_settings(db: AsyncSession, org_id: int) -> ModerationSettings:
+    """The organisation's settings (unsaved defaults when the admin never saved the form)."""
+    found = (
+        await db.scalars(select(ModerationSettings).where(ModerationSettings.organisation_id == org_id))
+    ).first()
+    if found is not None:
+        return found
+    return ModerationSettings(
+        organisation_id=org_id,
+        flag_threshold=3,
+        max_links=2,
+        new_account_hours=24,
+        new_account_posts_per_hour=3,
+        posts_per_ten_minutes=10,
+        blocklist="",
+    )
+
+
+def limits_of(settings: ModerationSettings) -> Limits:
+    return Limits(
+        max_links=settings.max_links,
+        blocklist=parse_blocklist(settings.blocklist),
+        new_account_hours=settings.new_account_hours,
+        new_account_posts_per_hour=settings.new_account_posts_per_hour,
+        posts_per_ten_minutes=settings.posts_per_ten_minutes,
+    )
+
+
+async def author_history(
+    db: AsyncSession, user_id: int, account_created_at: datetime, now: datetime
+) -> AuthorHistory:
+    since = now - timedelta(hours=24)
+    comments = await db.execute(
+        select(Comment.created_at, Comment.body).where(
+            Comment.author_id == user_id, Comment.created_at > since
+        )
+    )
+    proposals = await db.execute(
+        select(Proposal.created_at, Proposal.title + " " + Proposal.body).where(
+            Proposal.author_id == user_id, Proposal.created_at > since
+        )
+    )
+    posts = tuple((when, text) for when, text in [*comments.all(), *proposals.all()])
+    return AuthorHistory(account_created_at=account_created_at, recent_posts=posts)
+
+
+async def screen(
+    db: AsyncSession,
+    *,
+    actor: Actor,
+    account_created_at: datetime,
+    org_id: int,
+    consultation: Consultation,
+    text: str,
+    now: datetime,
+    edit: bool = False,
+) -> Screening:
+    """Decide whether a new contribution goes out at once or waits for a moderator.
+
+    Moderators and staff speak for the town and publish at once. Everyone else passes the
+    automatic checks (their reasons are recorded), then the consultation's moderation mode.
+    """
+    if actor.roles & TRUSTED_ROLES or actor.user_id is None:
+        return PUBLISH
+    settings = await get_settings(db, org_id)
+    history = await author_history(db, actor.user_id, account_created_at, now)
+    reasons = tuple(check_submission(text, history, limits_of(settings), now, edit=edit))
+    if reasons:
+        return Screening(Visibility.HELD, Trigger.AUTO, reasons)
+    if edit:
+        return PUBLISH  # the mode applies to new posts; an edit request is handled by the caller
+    if consultation.moderation_mode == ModerationMode.PRE:
+        return Screening(Visibility.HELD, Trigger.PRE)
+    return PUBLISH
+
+
+async def active_block_until(db: AsyncSession, org_id: int, user_id: int, now: datetime) -> datetime | None:
+    """When the user's longest running block in the organisation ends (None: not blocked)."""
+    until = await db.scalar(
+        select(func.max(Block.until)).where(
+            Block.organisation_id == org_id, Block.user_id == user_id, Block.until > now
+        )
+    )
+    return until  # type: ignore[no-any-return]
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+def _target_ids(target: Target) -> dict[str, int | None]:
+    if isinstance(target, Comment):
+        return {"comment_id": target.id, "proposal_id": None}
+    return {"comment_id": None, "proposal_id": target.id}
+
+
+async def review_of(db: AsyncSession, target: Target) -> Review | None:
+    column = Review.comment_id if isinstance(target, Comment) else Review.proposal_id
+    return (await db.scalars(select(Review).where(column == target.id))).first()
+
+
+async def open_review(
+    db: AsyncSession,
+    *,
+    org_id: int,
+    target: Target,
+    trigger: Trigger,
+    reasons: tuple[str, ...] = (),
+    now: datetime,
+) -> Review:
+    """Put ``target`` in the queue (or back in it). One review per contribution: a concurrent
+    second opening finds the first one's row. The caller commits."""
+    await insert_ignoring_duplicates(
+        db,
+        Review.__table__,
+        {
+            "organisation_id": org_id,
+            "consultation_id": target.consultation_id,
+            "author_id": target.author_id,
+            "status": ReviewStatus.OPEN.value,
+            "trigger": trigger.value,
+            "auto_reasons": ",".join(reasons),
+            "opened_at": now,
+            "rule": None,
+            "reason_text": "",
+            "note": "",
+            **_target_ids(target),
+        },
+    )
+    review = await review_of(db, target)
+    assert review is not None
+    await db.refresh(review)
+    if review.status != ReviewStatus.OPEN:
+        # Reopen: a decided item flagged again, or revised after an edit request.
+        review.status = ReviewStatus.OPEN
+        review.trigger = trigger
+        review.auto_reasons = ",".join(reasons)
+        review.opened_at = now
+    await db.flush()
+    queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
+    return review
+
+
+async def flag_target(
+    db: AsyncSession,
+    *,
+    org_id: int,
+    target: Target,
+    user_id: int,
+    reason: FlagReason,
+    text: str,
+    now: datetime,
+) -> bool:
+    """A resident's report; once per person and contribution (False: already flagged). At the
+    organisation's threshold of open flags a public contribution is held pending review."""
+    inserted = await insert_ignoring_duplicates(
+        db,
+        Flag.__table__,
+        {
+            "user_id": user_id,
+            "reason": reason.value,
+            "text": text,
+            "resolved_at": None,
+            **_target_ids(target),
+        },
+    )
+    if not inserted:
+        await db.rollback()
+        return False
+    review = await review_of(db, target)
+    if review is None or not review.is_open:
+        await open_review(db, org_id=org_id, target=target, trigger=Trigger.FLAGS, now=now)
+    else:
+        queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
+    settings = await get_settings(db, org_id)
+    if (
+        target.visibility == Visibility.PUBLISHED
+        and await open_flag_count(db, target) >= settings.flag_threshold
+    ):
+        _set_visibility(db, target, Visibility.HELD)
+    await db.commit()
+    return True
+
+
+async def open_flag_count(db: AsyncSession, target: Target) -> int:
+    column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
+    return int(
+        await db.scalar(select(func.count()).where(column == target.id, Flag.resolved_at.is_(None))) or 0
+    )
+
+
+def _set_visibility(db: AsyncSession, target: Target, visibility: Visibility) -> None:
+    """Change visibility and tell the public pages when it crosses the public line."""
+    was_public = target.visibility == Visibility.PUBLISHED
+    target.visibility = visibility
+    now_public = visibility == Visibility.PUBLISHED
+    if isinstance(target, Comment):
+        ids = {
+            "consultation_id": target.consultation_id,
+            "proposal_id": target.proposal_id,
+            "comment_id": target.id,
+        }
+        if now_public and not was_public:
+            queue_event(db, CommentPosted(**ids))  # type: ignore[arg-type]
+        elif was_public or visibility == Visibility.HIDDEN:
+            queue_event(db, CommentChanged(**ids))  # type: ignore[arg-type]
+        return
+    if now_public and not was_public:
+        queue_event(db, ProposalSubmitted(consultation_id=target.consultation_id, proposal_id=target.id))
+    elif was_public:
+        queue_event(db, ProposalRemoved(consultation_id=target.consultation_id, proposal_id=target.id))
+
+
+# -- decisions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    review_id: int
+    decided: bool  # False: someone else decided it first
+
+
+async def load_target(db: AsyncSession, review: Review) -> Target:
+    target: Target | None
+    if review.comment_id is not None:
+        target = await db.get(Comment, review.comment_id)
+    else:
+        target = await db.get(Proposal, review.proposal_id)
+    assert target is not None
+    return target
+
+
+def excerpt(target: Target, length: int = 60) -> str:
+    text = target.title if isinstance(target, Proposal) else " ".join(target.body.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+async def target_link(db: AsyncSession, target: Target) -> str:
+    """Where the contribution lives (for the author's notification and the queue)."""
+    if isinstance(target, Proposal):
+        return f"/vorschlaege/{target.id}"
+    if target.proposal_id:
+        return f"/vorschlaege/{target.proposal_id}#comment-{target.id}"
+    consultation = await db.get(Consultation, target.consultation_id)
+    return f"/vorhaben/{consultation.slug if consultation else ''}#comment-{target.id}"
+
+
+async def decide(
+    db: AsyncSession,
+    *,
+    review: Review,
+    decision: str,
+    moderator: Actor,
+    rule: int | None,
+    reason_text: str,
+    now: datetime,
+) -> Outcome:
+    """Apply one decision and write its audit entry; the caller commits (bulk decisions commit
+    once). Deciding is conditional on the review still being open, so of two moderators racing
+    (a claim expired under one of them) exactly one decision counts."""
+    status = {
+        Decision.APPROVE: ReviewStatus.APPROVED,
+        Decision.HIDE: ReviewStatus.HIDDEN,
+        Decision.REQUEST_EDIT: ReviewStatus.EDIT_REQUESTED,
+        Decision.DISMISS: ReviewStatus.DISMISSED,
+    }[decision]
+    result = await db.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.status == ReviewStatus.OPEN)
+        .values(
+            status=status,
+            decided_at=now,
+            decided_by_id=moderator.user_id,
+            rule=rule,
+            reason_text=reason_text,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return Outcome(review.id, decided=False)
+    target = await load_target(db, review)
+    was_held_before_publication = review.trigger in (Trigger.PRE, Trigger.AUTO, Trigger.EDITED)
+    if decision in (Decision.APPROVE, Decision.DISMISS):
+        _set_visibility(db, target, Visibility.PUBLISHED)
+    elif decision == Decision.HIDE:
+        _set_visibility(db, target, Visibility.HIDDEN)
+    else:
+        _set_visibility(db, target, Visibility.HELD)
+    flag_column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
+    await db.execute(
+        update(Flag)
+        .where(flag_column == target.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.add(
+        ModerationLog(
+            organisation_id=review.organisation_id,
+            consultation_id=review.consultation_id,
+            review_id=review.id,
+            moderator_id=moderator.user_id,
+            moderator_name=moderator.display_name or "",
+            action=LogAction(decision),
+            target_kind="comment" if isinstance(target, Comment) else "proposal",
+            target_id=target.id,
+            rule=rule,
+            reason_text=reason_text,
+        )
+    )
+    if target.author_id is not None:
+        kind = {
+            Decision.APPROVE: "moderation_approved" if was_held_before_publication else "",
+            Decision.HIDE: "moderation_hidden",
+            Decision.REQUEST_EDIT: "moderation_edit",
+            Decision.DISMISS: "",
+        }[decision]
+        if kind:
+            params: dict[str, Any] = {"excerpt": excerpt(target), "rule": rule, "reason_text": reason_text}
+            notify(db, user_id=target.author_id, kind=kind, params=params, link=await target_link(db, target))
+    queue_event(db, ReviewQueueChanged(organisation_id=review.organisation_id, review_id=review.id))
+    return Outcome(review.id, decided=True)
+
+
+async def block_author(
+    db: AsyncSession,
+    *,
+    org_id: int,
+    user_id: int,
+    days: int,
+    rule: int | None,
+    reason_text: str,
+    moderator: Actor,
+    review_id: int | None,
+    now: datetime,
+) -> datetime:
+    """Bar the author from contributing in the organisation for ``days``; the caller commits."""
+    until = now + timedelta(days=days)
+    db.add(
+        Block(
+            organisation_id=org_id, user_id=user_id, until=until, rule=rule, created_by_id=moderator.user_id
+        )
+    )
+    db.add(
+        ModerationLog(
+            organisation_id=org_id,
+            review_id=review_id,
+            moderator_id=moderator.user_id,
+            moderator_name=moderator.display_name or "",
+            action=LogAction.BLOCK,
+            target_kind="user",
+            target_id=user_id,
+            rule=rule,
+            reason_text=reason_text or f"{days} Tage",
+        )
+    )
+    notify(
+        db,
+        user_id=user_id,
+        kind="moderation_blocked",
+        params={"until": until.isoformat(), "rule": rule, "reason_text": reason_text},
+        link="/netiquette",
+    )
+    return until
+
+
+async def save_note(db: AsyncSession, *, review: Review, note: str) -> None:
+    review.note = note
+    queue_event(db, ReviewQueueChanged(organisation_id=review.organisation_id, review_id=review.id))
+    await db.commit()
+
+
+async def revised_by_author(db: AsyncSession, *, org_id: int, target: Target, now: datetime) -> None:
+    """The author revised a contribution the moderation asked them to edit: back in the queue.
+    The caller commits."""
+    review = await review_of(db, target)
+    if review is not None and review.status == ReviewStatus.EDIT_REQUESTED:
+        await open_review(db, org_id=org_id, target=target, trigger=Trigger.EDITED, now=now)
