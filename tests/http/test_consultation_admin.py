@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -337,3 +338,22 @@ async def test_every_staff_post_needs_csrf(client, settings):
             assert r.status_code == 403, action
     c = await load(settings, slug)
     assert c.status == "draft" and len(c.phases) == 1
+
+
+async def test_moderation_mode_is_chosen_in_the_form(client, settings):
+    await as_role(client, settings)
+    r = await client.get(f"{BASE}/neu")
+    assert 'name="moderation_mode"' in r.text and "Vorab-Moderation" in r.text
+    assert re.search(r'<option value="post" selected>', r.text), "post-moderation is the default"
+    slug = await create(client, moderation_mode="pre")
+    assert (await load(settings, slug)).moderation_mode == "pre"
+    r = await client.get(f"{BASE}/{slug}")
+    assert re.search(r'<option value="pre" selected>', r.text)
+    # editing without the field (an older form) keeps the mode; a tampered value is refused
+    r = await post_form(client, f"{BASE}/{slug}", CONSULTATION)
+    assert r.status_code == 303 and (await load(settings, slug)).moderation_mode == "pre"
+    r = await post_form(client, f"{BASE}/{slug}", {**CONSULTATION, "moderation_mode": "nie"})
+    assert r.status_code == 422 and "Bitte wählen Sie einen der angebotenen Einträge." in r.text
+    assert (await load(settings, slug)).moderation_mode == "pre"
+    r = await post_form(client, f"{BASE}/{slug}", {**CONSULTATION, "moderation_mode": "post"})
+    assert r.status_code == 303 and (await load(settings, slug)).moderation_mode == "post"

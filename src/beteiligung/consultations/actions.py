@@ -29,6 +29,7 @@ from beteiligung.i18n import format_datetime
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import ConsultationChanged
 from beteiligung.live.publish import queue_event
+from beteiligung.moderation.states import ModerationMode
 
 SLUG_MAX = 80  # the column holds 120: room for a "-2" suffix and more
 TOPIC_MAX = 80  # Topic.name and Topic.slug are String(80)
@@ -137,6 +138,7 @@ async def create_consultation(
     contact_details: str,
     topics: list[str],
     now: datetime,
+    moderation_mode: ModerationMode = ModerationMode.POST,
 ) -> Consultation:
     """A new draft; its slug comes from the title (unique in the organisation)."""
     consultation = Consultation(
@@ -149,6 +151,7 @@ async def create_consultation(
         scope_of_decision=scope_of_decision,
         contact_name=contact_name,
         contact_details=contact_details,
+        moderation_mode=moderation_mode,
         status=ConsultationStatus.DRAFT,
         created_at=now,
         updated_at=now,
@@ -174,6 +177,7 @@ async def update_consultation(
     contact_details: str,
     topics: list[str],
     now: datetime,
+    moderation_mode: ModerationMode | None = None,
 ) -> Consultation:
     """Change the texts and topics; the slug stays (shared links keep working)."""
     consultation.title = title
@@ -183,6 +187,8 @@ async def update_consultation(
     consultation.scope_of_decision = scope_of_decision
     consultation.contact_name = contact_name
     consultation.contact_details = contact_details
+    if moderation_mode is not None:
+        consultation.moderation_mode = moderation_mode
     consultation.updated_at = now
     await _apply_topics(db, consultation, topics)
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))

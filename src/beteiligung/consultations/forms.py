@@ -10,6 +10,7 @@ from beteiligung.consultations.actions import MAX_TOPICS, TOPIC_MAX, parse_topic
 from beteiligung.consultations.models import Consultation, Phase
 from beteiligung.consultations.phases import PHASE_NAMES, PhaseKind
 from beteiligung.i18n import gettext as _
+from beteiligung.moderation.states import MODE_NAMES, ModerationMode
 from beteiligung.web.forms import Field, Form
 
 # Dates outside this range are typing slips (a year 0202 or 20277), not plans.
@@ -81,6 +82,13 @@ class ConsultationForm(Form):
             autocomplete="off",
             hint="Zum Beispiel: Verkehr, Klimaschutz, Innenstadt. Neue Themen werden dabei angelegt.",
         ),
+        Field(
+            "moderation_mode",
+            "Moderation",
+            kind="select",
+            choices=tuple((mode.value, name) for mode, name in MODE_NAMES.items()),
+            hint="Bei Vorab-Moderation erscheinen Beiträge erst, wenn die Moderation sie freigegeben hat.",
+        ),
     )
 
     @classmethod
@@ -96,10 +104,25 @@ class ConsultationForm(Form):
                 "contact_name": consultation.contact_name,
                 "contact_details": consultation.contact_details,
                 "topics": ", ".join(t.name for t in consultation.topics),
+                "moderation_mode": consultation.moderation_mode.value,
             }
         )
 
+    def __init__(self, data: Mapping[str, Any] | None = None, *, initial: Mapping[str, Any] | None = None):
+        super().__init__(data, initial=initial)
+        if not self.raw.get("moderation_mode") and data is None:
+            self.raw["moderation_mode"] = ModerationMode.POST.value  # a new consultation's default
+
+    def _clean_field(self, f: Field, raw: str) -> Any:
+        if f.name == "moderation_mode" and not raw.strip():
+            return None  # not sent (an older form, a script): the mode stays as it is
+        return super()._clean_field(f, raw)
+
     def clean(self) -> None:
+        if "moderation_mode" in self.cleaned:
+            mode = self.cleaned.pop("moderation_mode")
+            if mode is not None:
+                self.cleaned["moderation_mode"] = ModerationMode(mode)
         if "topics" not in self.cleaned:
             return
         names = parse_topics(self.cleaned["topics"])
