@@ -53,7 +53,18 @@ async def load_request_context(request: Request[Any, Any, Any]) -> None:
     """Before-request hook: load the context unless the route opted out (static files)."""
     if request.route_handler.opt.get("no_context"):
         return
-    await ensure_context(request, get_db(request))
+    db = get_db(request)
+    await ensure_context(request, db)
+    # The header's unread badge: one COUNT, only for full pages a signed-in user sees.
+    if (
+        request.method == "GET"
+        and request.state.user is not None
+        and request.headers.get("hx-request") != "true"
+        and not request.route_handler.opt.get("live")
+    ):
+        from beteiligung.notifications.queries import unread_count
+
+        request.state.unread_notifications = await unread_count(db, request.state.user.id)
 
 
 async def ensure_context(connection: ASGIConnection[Any, Any, Any, Any], db: AsyncSession) -> None:
