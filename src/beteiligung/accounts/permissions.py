@@ -23,6 +23,8 @@ class Perm(enum.StrEnum):
     # Used by later features (participation core, moderation); declared here so the table is whole.
     CONSULTATION_MANAGE = "org:consultations:manage"
     MODERATION_QUEUE_REVIEW = "moderation:queue:review"
+    MODERATION_SETTINGS_EDIT = "moderation:settings:edit"  # thresholds, limits, blocklist
+    MODERATION_LOG_READ = "moderation:log:read"  # the audit log and its CSV export
 
 
 _RESIDENT = frozenset({Perm.ACCOUNT_SELF_MANAGE})
