@@ -1,0 +1,43 @@
+"""Public moderation statistics of a consultation (transparency, docs/moderation.md): how many
+contributions the moderation removed, by Netiquette rule, and how many pre-moderated ones it
+approved. Counts only; nothing about who wrote or decided what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.moderation.models import Review, ReviewStatus, Trigger
+
+
+@dataclass(frozen=True)
+class ModerationStats:
+    hidden_total: int = 0
+    # (rule number or None for "no rule cited", count), most frequent first
+    hidden_by_rule: list[tuple[int | None, int]] = field(default_factory=list)
+    approved_pre: int = 0
+
+
+async def moderation_stats(db: AsyncSession, consultation_id: int) -> ModerationStats:
+    """One grouped query over the consultation's decided reviews."""
+    rows = await db.execute(
+        select(Review.status, Review.rule, Review.trigger, func.count())
+        .where(
+            Review.consultation_id == consultation_id,
+            Review.status.in_((ReviewStatus.HIDDEN, ReviewStatus.APPROVED)),
+        )
+        .group_by(Review.status, Review.rule, Review.trigger)
+    )
+    by_rule: dict[int | None, int] = {}
+    approved_pre = 0
+    for status, rule, trigger, count in rows.all():
+        if status == ReviewStatus.HIDDEN:
+            by_rule[rule] = by_rule.get(rule, 0) + count
+        elif trigger == Trigger.PRE:
+            approved_pre += count
+    ordered = sorted(by_rule.items(), key=lambda item: (-item[1], item[0] is None, item[0] or 0))
+    return ModerationStats(
+        hidden_total=sum(by_rule.values()), hidden_by_rule=ordered, approved_pre=approved_pre
+    )
