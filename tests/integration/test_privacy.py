@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from beteiligung.accounts.privacy import tables_referencing_users
 from beteiligung.app import make_alchemy_config
@@ -113,3 +113,51 @@ async def test_rate_limit_keys_carry_a_ttl_and_no_address(settings, backend):
     assert not any(b"203.0.113" in k for k in keys)
     await client.aclose()
     await redis.aclose()
+
+
+async def test_export_and_erasure_cover_notifications_and_flags(client, settings):
+    """Moderation: the notifications a person got and the flags they filed are theirs (DS-08);
+    erasure removes them (the foreign keys cascade)."""
+    from beteiligung.moderation.models import Flag, FlagReason
+    from beteiligung.notifications.models import Notification
+    from beteiligung.proposals.models import Proposal
+    from tests.participation_factories import make_consultation, run_sql
+
+    cid = await make_consultation(settings)
+    author = await make_user(settings, email="author@example.org", display_name="Autorin")
+    uid = await make_user(settings, email="flagger@example.org", display_name="Meldende")
+
+    async def arrange(db):
+        proposal = Proposal(consultation_id=cid, author_id=author, title="Werbung", body="Kaufen Sie jetzt!")
+        db.add(proposal)
+        await db.flush()
+        db.add(Flag(proposal_id=proposal.id, user_id=uid, reason=FlagReason.SPAM, text="Reine Werbung"))
+        db.add(Notification(user_id=uid, kind="moderation_held", params={"excerpt": "Mein Text"}, link="/x"))
+        db.add(Notification(user_id=author, kind="moderation_hidden", params={"excerpt": "Werbung"}))
+        return proposal.id
+
+    pid = await run_sql(settings, arrange)
+    await login(client, "flagger@example.org")
+    data = json.loads((await client.get("/konto/daten/export.json")).content)
+    flags = data["tables"]["flag"]
+    assert len(flags) == 1 and flags[0]["reason"] == "spam" and flags[0]["text"] == "Reine Werbung"
+    assert flags[0]["proposal_id"] == pid and flags[0]["created_at"]
+    notes = data["tables"]["notification"]
+    assert (
+        len(notes) == 1
+        and notes[0]["kind"] == "moderation_held"
+        and notes[0]["params"]["excerpt"] == "Mein Text"
+    )
+
+    r = await post_form(client, "/konto/loeschen", {"current_password": DEMO_PASSWORD, "confirm": "on"})
+    assert r.status_code == 303
+
+    async def counts(db):
+        flags = await db.scalar(select(func.count()).select_from(Flag))
+        mine = await db.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == uid)
+        )
+        others = await db.scalar(select(func.count()).select_from(Notification))
+        return flags, mine, others
+
+    assert await run_sql(settings, counts) == (0, 0, 1), "the author's notification stays"
