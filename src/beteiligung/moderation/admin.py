@@ -3,7 +3,6 @@ log with its CSV export (docs/moderation.md). The queue itself is in moderation/
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from litestar import Request, Response, get, post
@@ -14,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.permissions import Perm
+from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
+from beteiligung.i18n import local_tz
 from beteiligung.moderation import audit
 from beteiligung.moderation.actions import get_settings
 from beteiligung.moderation.models import LOG_ACTION_NAMES, ModerationSettings
@@ -179,9 +180,8 @@ async def moderation_log_page(
 @get(f"{LOG_URL}.csv", name="moderation.log.csv", guards=[permission_required(Perm.MODERATION_LOG_READ)])
 async def moderation_log_csv_page(request: Req, db_session: DB) -> Stream:
     entries = await audit.all_entries(db_session, request.state.org.id)
-    filename = (
-        f"moderationsprotokoll-{request.state.org.slug or 'organisation'}-{date.today().isoformat()}.csv"
-    )
+    today = utcnow().astimezone(local_tz()).date().isoformat()
+    filename = f"moderationsprotokoll-{request.state.org.slug or 'organisation'}-{today}.csv"
     return Stream(
         audit.csv_lines(entries),
         media_type="text/csv; charset=utf-8",

@@ -19,7 +19,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.notifications import actions, queries
 from beteiligung.notifications.texts import notification_text
 from beteiligung.web.context import DB
-from beteiligung.web.responses import flash, is_htmx, page_number, redirect_after_post, render
+from beteiligung.web.responses import flash, is_htmx, page_number, redirect_after_post, render, safe_next
 
 Req = Request[Any, Any, Any]
 
@@ -32,7 +32,12 @@ async def _context(request: Req, db: Any, seite: str | None = None) -> dict[str,
     return {
         "page": page,
         "entries": [
-            {"n": n, "text": notification_text(n.kind, n.params or {}), "unread": n.read_at is None}
+            {
+                "n": n,
+                "text": notification_text(n.kind, n.params or {}),
+                "unread": n.read_at is None,
+                "link": safe_next(n.link, ""),  # same-site paths only
+            }
             for n in page.items
         ],
         "unread": sum(1 for n in page.items if n.read_at is None),
