@@ -43,6 +43,8 @@ from beteiligung.organisations import admin as org_admin
 from beteiligung.organisations import routes as org_routes
 from beteiligung.proposals import routes as proposal_routes
 from beteiligung.settings import PROJECT_ROOT, Settings
+from beteiligung.surveys import admin as survey_admin
+from beteiligung.surveys import routes as survey_routes
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
 from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
@@ -200,6 +202,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *consultation_admin.ROUTES,
             *proposal_routes.ROUTES,
             *comment_routes.ROUTES,
+            *survey_routes.ROUTES,
+            *survey_admin.ROUTES,
             *live_routes.ROUTES,
             *health_routes.ROUTES,
             static_router,

@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "beteiligung.comments.models",
     "beteiligung.moderation.models",
     "beteiligung.notifications.models",
+    "beteiligung.surveys.models",
 )
 
 

@@ -75,6 +75,30 @@ GET_POLICY: dict[str, dict[str, int]] = {
         path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 404, "admin": 404}
         for path in ["/vorhaben/{slug}/vorschlaege/erfassen", "/vorschlaege/{proposal_id}/antwort"]
     },
+    # Surveys (docs/surveys.md): unknown ids are 404 for everyone allowed in.
+    **{
+        path: dict.fromkeys(ROLES, 404)
+        for path in [
+            "/umfragen/{survey_id}",
+            "/umfragen/{survey_id}/teil/{number}",
+            "/umfragen/{survey_id}/zusammenfassung",
+            "/umfragen/{survey_id}/ergebnisse",
+        ]
+    },
+    **{
+        path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": status, "admin": status}
+        for path, status in [
+            ("/verwaltung/umfragen", 200),
+            ("/verwaltung/umfragen/neu", 200),
+            ("/verwaltung/umfragen/{survey_id}", 404),
+            ("/verwaltung/umfragen/{survey_id}/teile/neu", 404),
+            ("/verwaltung/umfragen/{survey_id}/teile/{section_id}", 404),
+            ("/verwaltung/umfragen/{survey_id}/teile/{section_id}/fragen/neu", 404),
+            ("/verwaltung/umfragen/{survey_id}/fragen/{question_id}", 404),
+            ("/verwaltung/umfragen/{survey_id}/export.csv", 404),
+            ("/verwaltung/umfragen/{survey_id}/export.json", 404),
+        ]
+    },
     "/healthz": dict.fromkeys(ROLES, 200),
     "/readyz": dict.fromkeys(ROLES, 200),
     **{
@@ -96,6 +120,12 @@ SAMPLE = {
     "{proposal_id}": "999999",
     "{comment_id}": "999999",
     "{teil}": "kommentare",
+    "{survey_id}": "999999",
+    "{number}": "1",
+    "{section_id}": "999999",
+    "{question_id}": "999999",
+    "{answer_id}": "999999",
+    "{entscheidung}": "freigeben",
 }
 
 

@@ -382,6 +382,9 @@ async def delete_account(db: AsyncSession, *, user: User) -> None:
     """Erase the account (DS-09). Rows that only describe the person go by ``ON DELETE CASCADE``;
     public contributions keep their text with the author set to NULL ("Gelöschtes Konto")."""
     await db.execute(delete(OutboxMail).where(OutboxMail.to_address == user.email))
+    from beteiligung.surveys.privacy import forget_survey_drafts  # sent responses stay, anonymised
+
+    await forget_survey_drafts(db, user.id)
     await db.delete(user)
     await db.commit()
 

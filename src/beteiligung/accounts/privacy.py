@@ -49,4 +49,7 @@ async def export_user_data(db: AsyncSession, user: User) -> dict[str, Any]:
         data["tables"][table.name] = [
             {k: _plain(v) for k, v in row.items() if k not in SECRET_COLUMNS} for row in rows
         ]
+    from beteiligung.surveys.privacy import survey_answers_of  # answers hang off the response
+
+    data["tables"]["survey_answer"] = await survey_answers_of(db, user.id)
     return data

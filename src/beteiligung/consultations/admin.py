@@ -42,6 +42,7 @@ FEATURE_LABELS: dict[Feature, str] = {
     Feature.COMMENT: lazy("Kommentieren"),
     Feature.PROPOSE: lazy("Vorschläge einreichen"),
     Feature.SUPPORT: lazy("Vorschläge unterstützen"),
+    Feature.SURVEY: lazy("An Umfragen teilnehmen"),
 }
 
 STATUS_BADGES: dict[ConsultationStatus, str] = {

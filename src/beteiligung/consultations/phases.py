@@ -15,6 +15,7 @@ class Feature(enum.StrEnum):
     COMMENT = "comment"  # write comments and replies, vote on comments
     PROPOSE = "propose"  # submit proposals
     SUPPORT = "support"  # support proposals
+    SURVEY = "survey"  # answer the consultation's surveys (docs/surveys.md)
 
 
 class PhaseKind(enum.StrEnum):
@@ -24,15 +25,17 @@ class PhaseKind(enum.StrEnum):
     SUPPORT = "support"
     EVALUATION = "evaluation"
     RESULT = "result"
+    SURVEY = "survey"
 
 
 PHASE_FEATURES: dict[PhaseKind, frozenset[Feature]] = {
     PhaseKind.INFORMATION: frozenset(),
-    PhaseKind.DISCUSSION: frozenset({Feature.COMMENT}),
-    PhaseKind.COLLECTION: frozenset({Feature.PROPOSE, Feature.COMMENT, Feature.SUPPORT}),
+    PhaseKind.DISCUSSION: frozenset({Feature.COMMENT, Feature.SURVEY}),
+    PhaseKind.COLLECTION: frozenset({Feature.PROPOSE, Feature.COMMENT, Feature.SUPPORT, Feature.SURVEY}),
     PhaseKind.SUPPORT: frozenset({Feature.SUPPORT, Feature.COMMENT}),
     PhaseKind.EVALUATION: frozenset(),
     PhaseKind.RESULT: frozenset(),
+    PhaseKind.SURVEY: frozenset({Feature.SURVEY, Feature.COMMENT}),
 }
 
 # German msgids, translated where shown.
@@ -43,6 +46,7 @@ PHASE_NAMES: dict[PhaseKind, str] = {
     PhaseKind.SUPPORT: "Vorschläge unterstützen",
     PhaseKind.EVALUATION: "Prüfung durch die Verwaltung",
     PhaseKind.RESULT: "Ergebnis",
+    PhaseKind.SURVEY: "Umfrage",
 }
 
 PHASE_HINTS: dict[PhaseKind, str] = {
@@ -52,4 +56,5 @@ PHASE_HINTS: dict[PhaseKind, str] = {
     PhaseKind.SUPPORT: "Unterstützen und kommentieren Sie die eingereichten Vorschläge.",
     PhaseKind.EVALUATION: "Die Verwaltung prüft die Vorschläge und antwortet öffentlich.",
     PhaseKind.RESULT: "Die Ergebnisse der Beteiligung liegen vor.",
+    PhaseKind.SURVEY: "Nehmen Sie an der Umfrage teil und kommentieren Sie das Vorhaben.",
 }

@@ -25,6 +25,7 @@ from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
+from beteiligung.surveys.views import consultation_cards
 from beteiligung.web.context import DB
 from beteiligung.web.responses import page_number, render
 
@@ -116,6 +117,7 @@ async def consultation_page_response(
         uses_proposals=uses_proposals or consultation.proposal_count > 0,
         live_url=f"/live/vorhaben/{consultation.slug}?seit={since}",
         live_next_change=next_change(consultation, now),
+        surveys=await consultation_cards(db, request, consultation, now),
         **(extra or {}),
     )
     thread_block = block in THREAD_BLOCKS and request.headers.get("hx-request") == "true"

@@ -1,0 +1,217 @@
+"""Online surveys (Online-Umfragen) and quick polls (Schnellumfragen), docs/surveys.md.
+
+A survey belongs to a consultation and has sections (one page each) with questions; a quick
+poll is a survey with one section and one question, shown on the consultation page. Responses
+are rows: one per person and survey (``UNIQUE (survey_id, user_id)``), or one per browser
+session for anonymous answering (``UNIQUE (survey_id, anon_key)``, a keyed hash of a random
+token kept in the session; no IP address is stored). A response is a draft until
+``submitted_at`` is set; then it is read-only and counts in the results, which are counted from
+the answer rows (no counters to drift).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.consultations.models import Consultation
+from beteiligung.db import Base
+from beteiligung.i18n import lazy
+
+
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class SurveyKind(enum.StrEnum):
+    SURVEY = "survey"  # sections and questions, answered page by page
+    POLL = "poll"  # one question on the consultation page, results right after voting
+
+
+class SurveyStatus(enum.StrEnum):
+    DRAFT = "draft"  # staff build it; only staff see it
+    PUBLISHED = "published"  # open while the consultation's phase allows surveys
+    CLOSED = "closed"  # closed by staff (early or at the end): read-only, results stay
+
+
+class ResultsVisibility(enum.StrEnum):
+    DURING = "during"  # everyone sees the results while the survey runs
+    AFTER = "after"  # only once the survey is over (staff always see them)
+
+
+class QuestionKind(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SCALE = "scale"
+    RANKING = "ranking"
+    YES_NO = "yes_no"
+
+
+CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YES_NO})
+TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
+OPTION_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING})
+
+
+class Review(enum.StrEnum):
+    """Free-text answers of a survey with ``free_text_reviewed``: public once released."""
+
+    PENDING = "pending"
+    RELEASED = "released"
+    REJECTED = "rejected"
+
+
+KIND_NAMES: dict[QuestionKind, str] = {
+    QuestionKind.SINGLE: lazy("Einfachauswahl"),
+    QuestionKind.MULTIPLE: lazy("Mehrfachauswahl"),
+    QuestionKind.SHORT_TEXT: lazy("Freitext (kurz)"),
+    QuestionKind.LONG_TEXT: lazy("Freitext (lang)"),
+    QuestionKind.SCALE: lazy("Skala"),
+    QuestionKind.RANKING: lazy("Rangfolge"),
+    QuestionKind.YES_NO: lazy("Ja/Nein"),
+}
+
+SURVEY_STATUS_NAMES: dict[SurveyStatus, str] = {
+    SurveyStatus.DRAFT: lazy("Entwurf"),
+    SurveyStatus.PUBLISHED: lazy("Veröffentlicht"),
+    SurveyStatus.CLOSED: lazy("Beendet"),
+}
+
+RESULTS_NAMES: dict[ResultsVisibility, str] = {
+    ResultsVisibility.DURING: lazy("Schon während der Umfrage für alle sichtbar"),
+    ResultsVisibility.AFTER: lazy("Erst nach dem Ende der Umfrage sichtbar"),
+}
+
+YES, NO = lazy("Ja"), lazy("Nein")
+
+
+class Survey(Base):
+    __tablename__ = "survey"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[SurveyKind] = mapped_column(_enum(SurveyKind, 10), default=SurveyKind.SURVEY)
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[SurveyStatus] = mapped_column(_enum(SurveyStatus), default=SurveyStatus.DRAFT)
+    allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    results_visibility: Mapped[ResultsVisibility] = mapped_column(
+        _enum(ResultsVisibility, 10), default=ResultsVisibility.AFTER
+    )
+    free_text_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    consultation: Mapped[Consultation] = relationship(lazy="noload")
+    sections: Mapped[list[SurveySection]] = relationship(
+        order_by="SurveySection.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        order_by="SurveyQuestion.position", lazy="selectin", cascade="all, delete-orphan", viewonly=False
+    )
+
+    @property
+    def is_poll(self) -> bool:
+        return self.kind == SurveyKind.POLL
+
+    def ordered_questions(self) -> list[SurveyQuestion]:
+        """All questions in answering order: by section, then by position in the section."""
+        rank = {s.id: i for i, s in enumerate(self.sections)}
+        return sorted(self.questions, key=lambda q: (rank.get(q.section_id, 0), q.position, q.id))
+
+    def questions_of(self, section_id: int) -> list[SurveyQuestion]:
+        return sorted(
+            (q for q in self.questions if q.section_id == section_id), key=lambda q: (q.position, q.id)
+        )
+
+
+class SurveySection(Base):
+    __tablename__ = "survey_section"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_question"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("survey_section.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    text: Mapped[str] = mapped_column(String(500))
+    help: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_choices: Mapped[int | None] = mapped_column(Integer, default=None)  # multiple choice
+    scale_min: Mapped[int | None] = mapped_column(Integer, default=None)
+    scale_max: Mapped[int | None] = mapped_column(Integer, default=None)
+    scale_min_label: Mapped[str] = mapped_column(String(80), default="")
+    scale_max_label: Mapped[str] = mapped_column(String(80), default="")
+    allow_other: Mapped[bool] = mapped_column(Boolean, default=False)  # "Sonstiges" with a text
+    # Shown only when this option of a question in an earlier section was chosen. A plain id, not
+    # a foreign key (option → question → option would be a cycle); the actions clear it when the
+    # option goes.
+    condition_option_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    options: Mapped[list[SurveyOption]] = relationship(
+        order_by="SurveyOption.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class SurveyOption(Base):
+    __tablename__ = "survey_option"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        # Exactly one response per person and survey, enforced by the database.
+        UniqueConstraint("survey_id", "user_id", name="uq_survey_response_survey_user"),
+        # One per browser session when answering anonymously.
+        UniqueConstraint("survey_id", "anon_key", name="uq_survey_response_survey_anon"),
+        Index("ix_survey_response_submitted", "survey_id", "submitted_at"),
+    )
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    # NULL for anonymous responses, and after the person erased the account (submitted responses
+    # stay, anonymised: they count in the results).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
+    )
+    anon_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class SurveyAnswer(Base):
+    """One chosen option (choice kinds; ``option_id`` NULL with ``text``: "Sonstiges"), one
+    ranked option (``number`` = rank), one scale value (``number``) or one free text."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (Index("ix_survey_answer_question", "question_id", "option_id"),)
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"))
+    option_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_option.id", ondelete="CASCADE"), default=None
+    )
+    number: Mapped[int | None] = mapped_column(Integer, default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+    review: Mapped[Review] = mapped_column(_enum(Review, 10), default=Review.PENDING)
