@@ -152,7 +152,7 @@ async def save_answers(
 ) -> None:
     """Replace the draft's answers to ``questions`` (one page); refused once it was sent."""
     if not await _lock_draft(db, response.id):
-        await db.rollback()
+        await db.commit()  # nothing was written; a rollback would expire the caller's objects
         raise SurveyError(_("Ihre Antworten sind bereits abgesendet und können nicht mehr geändert werden."))
     await _write_answers(db, response.id, questions, answers)
     await db.commit()
@@ -197,7 +197,7 @@ async def submit_response(db: AsyncSession, survey: Survey, response: SurveyResp
     """Send the draft: answers to questions the respondent no longer sees go, ``submitted_at``
     is set. False when it had been sent already (a double click, a second tab)."""
     if not await _lock_draft(db, response.id):
-        await db.rollback()
+        await db.commit()  # nothing was written
         return False
     answers = await load_answers(db, survey, response.id)
     shown = visible_questions(survey.ordered_questions(), answers)
@@ -234,7 +234,7 @@ async def vote_poll(
         },
     )
     if not created:
-        await db.rollback()
+        await db.commit()  # the conflicting insert wrote nothing
         return False
     response = await find_response(db, survey.id, respondent)
     assert response is not None
