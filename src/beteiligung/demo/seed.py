@@ -17,6 +17,7 @@ from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
 from beteiligung.db import utcnow
 from beteiligung.demo.participation import seed_participation
+from beteiligung.demo.surveys import seed_surveys
 from beteiligung.organisations.models import TEXT_KEYS, Organisation, OrgText
 
 TEXT_DIR = Path(__file__).with_name("texts")
@@ -102,5 +103,7 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
             created = True
         users[login.role] = user
     if await seed_participation(db, org, users, now):
+        created = True
+    if await seed_surveys(db, org, now):
         created = True
     return org, created

@@ -257,7 +257,6 @@ def _editable(survey: Survey) -> None:
 
 
 async def reload(db: AsyncSession, survey_id: int) -> Survey:
-    db.expire_all()
     survey = await db.get(Survey, survey_id, populate_existing=True)
     assert survey is not None
     return survey
