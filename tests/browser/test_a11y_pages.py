@@ -28,6 +28,9 @@ PAGES = [
     "/vorhaben/{slug}",
     "/vorhaben/{slug}/vorschlaege",
     "/vorschlaege/{proposal}",
+    "/umfragen/1",  # the demo survey (docs/surveys.md); 2 is the demo's quick poll
+    "/umfragen/1/ergebnisse",
+    "/umfragen/2",
 ]
 
 LOGGED_IN_PAGES = [
@@ -47,6 +50,12 @@ LOGGED_IN_PAGES = [
     ("resident", "/vorschlaege/{proposal}"),
     ("admin", "/vorschlaege/{proposal}/antwort"),
     ("admin", "/vorhaben/{slug}/vorschlaege/erfassen"),
+    ("resident", "/umfragen/1/teil/1"),
+    ("admin", "/verwaltung/umfragen"),
+    ("admin", "/verwaltung/umfragen/neu"),
+    ("admin", "/verwaltung/umfragen/1"),
+    ("admin", "/verwaltung/umfragen/1/fragen/1"),
+    ("admin", "/verwaltung/umfragen/1/teile/1"),
 ]
 
 SCHEMES = ["light", "dark"]
