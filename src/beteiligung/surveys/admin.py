@@ -171,7 +171,6 @@ async def _edit_context(db: AsyncSession, survey: Survey, form: SurveySettingsFo
         "state": survey_state(survey, survey.consultation, now),
         "submitted": await count_submitted(db, survey.id),
         "pending": await pending_texts(db, survey) if survey.free_text_reviewed else [],
-        "results": await survey_results(db, survey, staff=True),
         "KIND_NAMES": KIND_NAMES,
         "STATUS_NAMES": SURVEY_STATUS_NAMES,
         "RESULTS_NAMES": RESULTS_NAMES,
