@@ -39,6 +39,10 @@ from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
 from beteiligung.live.limits import ConnectionLimiter
 from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
+from beteiligung.moderation import admin as moderation_admin
+from beteiligung.moderation import routes as moderation_routes
+from beteiligung.moderation.claims import Claims
+from beteiligung.notifications import routes as notification_routes
 from beteiligung.organisations import admin as org_admin
 from beteiligung.organisations import routes as org_routes
 from beteiligung.proposals import routes as proposal_routes
@@ -205,6 +209,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *survey_routes.ROUTES,
             *survey_admin.ROUTES,
             *live_routes.ROUTES,
+            *moderation_routes.ROUTES,
+            *moderation_admin.ROUTES,
+            *notification_routes.ROUTES,
             *health_routes.ROUTES,
             static_router,
         ],
@@ -231,6 +238,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "limiter": RateLimiter(settings, redis),
                 "live_broker": live_broker,
                 "live_limiter": ConnectionLimiter(settings.secret_key, redis, settings.redis_prefix),
+                "moderation_claims": Claims(redis, settings.redis_prefix),
             }
         ),
         debug=False,

@@ -33,6 +33,15 @@ GET_POLICY: dict[str, dict[str, int]] = {
     },
     "/konto/loeschen": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
     "/verwaltung": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 200, "admin": 200},
+    "/konto/mitteilungen": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
+    **{
+        path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200}
+        for path in [
+            "/verwaltung/moderation/einstellungen",
+            "/verwaltung/moderation/protokoll",
+            "/verwaltung/moderation/protokoll.csv",
+        ]
+    },
     "/verwaltung/texte": {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200},
     "/verwaltung/texte/{key}": {
         "anonymous": 303,
@@ -71,6 +80,13 @@ GET_POLICY: dict[str, dict[str, int]] = {
     "/vorschlaege/{proposal_id}/live/{teil}": dict.fromkeys(ROLES, 404),
     "/kommentare/{comment_id}/live/bewertung": dict.fromkeys(ROLES, 404),
     "/live/vorschlaege/{proposal_id}": dict.fromkeys(ROLES, 404),
+    # Flags: unknown contributions are 404 for everyone.
+    "/kommentare/{comment_id}/melden": dict.fromkeys(ROLES, 404),
+    "/vorschlaege/{proposal_id}/melden": dict.fromkeys(ROLES, 404),
+    # The moderation queue, its live part and stream: moderators (and admins) only.
+    "/moderation": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 403, "admin": 200},
+    "/moderation/live/warteschlange": {"anonymous": 303, "resident": 403, "moderator": 303, "staff": 403, "admin": 303},
+    "/live/moderation": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 403, "admin": 200},
     **{
         path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 404, "admin": 404}
         for path in ["/vorhaben/{slug}/vorschlaege/erfassen", "/vorschlaege/{proposal_id}/antwort"]
@@ -126,6 +142,7 @@ SAMPLE = {
     "{question_id}": "999999",
     "{answer_id}": "999999",
     "{entscheidung}": "freigeben",
+    "{review_id}": "999999",
 }
 
 

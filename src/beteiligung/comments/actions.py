@@ -27,7 +27,7 @@ async def post_comment(
     author_id: int,
     body: str,
     submission_key: str | None,
-    org_id: int,
+    org_id: int | None = None,
     screening: Screening = PUBLISH,
     now: datetime | None = None,
 ) -> Comment:
@@ -51,7 +51,7 @@ async def post_comment(
     db.add(comment)
     try:
         await db.flush()
-        if screening.held and screening.trigger is not None:
+        if screening.held and screening.trigger is not None and org_id is not None:
             await open_review(
                 db,
                 org_id=org_id,

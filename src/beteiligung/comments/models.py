@@ -76,7 +76,7 @@ class Comment(Base):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == Visibility.PUBLISHED
+        return self.visibility in (None, Visibility.PUBLISHED)  # None: not flushed yet, the default
 
     @property
     def is_deleted(self) -> bool:

@@ -25,6 +25,8 @@ from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
+from beteiligung.moderation.states import MODE_NAMES
+from beteiligung.moderation.stats import moderation_stats
 from beteiligung.surveys.views import consultation_cards
 from beteiligung.web.context import DB
 from beteiligung.web.responses import page_number, render
@@ -120,6 +122,10 @@ async def consultation_page_response(
         surveys=await consultation_cards(db, request, consultation, now),
         **(extra or {}),
     )
+    if not block or request.headers.get("hx-request") != "true":  # the full page
+        ctx.update(
+            moderation_stats=await moderation_stats(db, consultation.id), moderation_mode_names=MODE_NAMES
+        )
     thread_block = block in THREAD_BLOCKS and request.headers.get("hx-request") == "true"
     template = THREAD_TEMPLATE if thread_block else "consultations/page.html"
     return render(request, template, ctx, block=block, status=status, announce=announce)

@@ -59,6 +59,13 @@ LABEL_DICTS = (
     ("beteiligung.consultations.models", "STATUS_NAMES"),
     ("beteiligung.proposals.models", "ANSWER_NAMES"),
     ("beteiligung.proposals.models", "SOURCE_NAMES"),
+    ("beteiligung.moderation.states", "MODE_NAMES"),
+    ("beteiligung.moderation.models", "TRIGGER_NAMES"),
+    ("beteiligung.moderation.models", "FLAG_REASON_NAMES"),
+    ("beteiligung.moderation.models", "LOG_ACTION_NAMES"),
+    ("beteiligung.moderation.reasons", "NETIQUETTE_RULES"),
+    ("beteiligung.moderation.checks", "CHECK_NAMES"),
+    ("beteiligung.notifications.texts", "KINDS"),
 )
 
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[a-zA-Z]|%%")

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung import i18n
 from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation
-from beteiligung.db import insert_ignoring_duplicates
+from beteiligung.db import insert_ignoring_duplicates, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import ProposalAnswered, ProposalSubmitted, ProposalSupportChanged
 from beteiligung.live.publish import queue_event
 from beteiligung.mail.service import Mailer
+from beteiligung.moderation.actions import PUBLISH, Screening, open_review
 from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Source, Support
 
 
@@ -34,9 +35,13 @@ async def submit_proposal(
     topic_id: int | None,
     place: str,
     submission_key: str | None,
+    org_id: int | None = None,
+    screening: Screening = PUBLISH,
+    now: datetime | None = None,
 ) -> Proposal:
     """A resident's proposal. The same form sent twice (double click, resend after a timeout)
-    gives the proposal of the first send."""
+    gives the proposal of the first send. A held proposal (``screening``) waits in the
+    moderation queue and publishes nothing public until approved."""
     if submission_key:
         existing = await _by_submission(db, author_id, submission_key)
         if existing:
@@ -49,11 +54,22 @@ async def submit_proposal(
         topic_id=topic_id,
         place=place,
         submission_key=submission_key or None,
+        visibility=screening.visibility,
     )
     db.add(proposal)
     try:
         await db.flush()
-        queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
+        if screening.held and screening.trigger is not None and org_id is not None:
+            await open_review(
+                db,
+                org_id=org_id,
+                target=proposal,
+                trigger=screening.trigger,
+                reasons=screening.reasons,
+                now=now or utcnow(),
+            )
+        else:
+            queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
         await db.commit()
     except IntegrityError:
         await db.rollback()

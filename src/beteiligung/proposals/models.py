@@ -116,7 +116,7 @@ class Proposal(Base):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == Visibility.PUBLISHED
+        return self.visibility in (None, Visibility.PUBLISHED)  # None: not flushed yet, the default
 
 
 class Support(Base):

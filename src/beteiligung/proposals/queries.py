@@ -15,7 +15,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.moderation.states import Visibility
 from beteiligung.proposals.models import AnswerState, Proposal, Support
 
 PER_PAGE = 20
@@ -78,7 +80,10 @@ class Page:
 
 
 def _filtered(consultation_id: int, filters: ProposalFilters) -> Select[Any]:
-    stmt = select(Proposal).where(Proposal.consultation_id == consultation_id)
+    # Only published proposals are listed or counted (docs/moderation.md).
+    stmt = select(Proposal).where(
+        Proposal.consultation_id == consultation_id, Proposal.visibility == Visibility.PUBLISHED
+    )
     if filters.topic:
         stmt = stmt.join(Topic, Proposal.topic_id == Topic.id).where(Topic.slug == filters.topic)
     if filters.state:
@@ -151,4 +156,14 @@ async def access_proposal(db: AsyncSession, actor: Any, org_id: int, proposal_id
     if proposal is None or proposal.consultation.organisation_id != org_id:
         raise NotFoundException()
     enforce(why_not_view(actor, proposal.consultation))
+    if not proposal.is_public and not can(actor, Perm.MODERATION_QUEUE_REVIEW):
+        if proposal.visibility == Visibility.HIDDEN:
+            from beteiligung.moderation.models import Review
+            from beteiligung.moderation.reasons import placeholder
+            from beteiligung.web.errors import PublicHTTPException
+
+            rule = await db.scalar(select(Review.rule).where(Review.proposal_id == proposal.id))
+            raise PublicHTTPException(status_code=410, detail=placeholder(rule))
+        if proposal.author_id is None or proposal.author_id != actor.user_id:
+            raise NotFoundException()  # held: only its author sees it, "wartet auf Freigabe"
     return proposal

@@ -37,6 +37,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
 from beteiligung.mail.service import Mailer
+from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals import actions
 from beteiligung.proposals.forms import AnswerForm, OfflineProposalForm, ProposalForm
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal, Source
@@ -180,6 +181,8 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
             block="form",
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
+    now = utcnow()
+    text = f"{form.cleaned['title']}\n{form.cleaned['body']}\n{form.cleaned['place']}"
     proposal = await actions.submit_proposal(
         db_session,
         consultation=consultation,
@@ -189,8 +192,19 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
         topic_id=form.topic_id(),
         place=form.cleaned["place"],
         submission_key=form.cleaned["submission_key"],
+        org_id=request.state.org.id,
+        screening=await screen_contribution(request, db_session, consultation, text, now),
+        now=now,
     )
-    flash(request, _("Vielen Dank! Ihr Vorschlag ist veröffentlicht."))
+    if proposal.is_public:
+        flash(request, _("Vielen Dank! Ihr Vorschlag ist veröffentlicht."))
+    else:
+        flash(
+            request,
+            _(
+                "Vielen Dank! Ihr Vorschlag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."
+            ),
+        )
     return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
 
 
@@ -237,7 +251,7 @@ async def proposal_page_response(
         source_names=SOURCE_NAMES,
         view="seite",
         next_url=f"/vorschlaege/{proposal.id}",
-        show_comments=True,
+        show_comments=proposal.is_public,  # a held proposal has no public discussion yet
         live_url=f"/live/vorschlaege/{proposal.id}?seit={since}",
         live_next_change=next_change(consultation, now),
     )
