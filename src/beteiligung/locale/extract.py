@@ -66,6 +66,8 @@ LABEL_DICTS = (
     ("beteiligung.moderation.reasons", "NETIQUETTE_RULES"),
     ("beteiligung.moderation.checks", "CHECK_NAMES"),
     ("beteiligung.notifications.texts", "KINDS"),
+    ("beteiligung.moderation.routes", "DECISION_MESSAGES"),
+    ("beteiligung.moderation.queries", "STATUS_LABELS"),
 )
 
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[a-zA-Z]|%%")
