@@ -63,7 +63,9 @@ async def _decide(client: Any, review_id: int, **data: str) -> Any:
 async def test_pre_moderated_comment_is_nowhere_public_until_approved(client, settings):
     await _setup(settings, moderation_mode="pre")
     await login(client, "a@example.org")
-    r = await post_form(client, f"/vorhaben/{SLUG}/kommentare", {"body": "Ein Café am Stintmarkt wäre schön."})
+    r = await post_form(
+        client, f"/vorhaben/{SLUG}/kommentare", {"body": "Ein Café am Stintmarkt wäre schön."}
+    )
     assert r.status_code == 303
     cid = int(r.headers["location"].rsplit("-", 1)[1])
     page = await client.get(r.headers["location"].split("#")[0])
@@ -84,7 +86,11 @@ async def test_pre_moderated_comment_is_nowhere_public_until_approved(client, se
 
     await login(client, "mod@example.org")
     queue = await client.get("/moderation")
-    assert queue.status_code == 200 and "Ein Café am Stintmarkt" in queue.text and "Vorab-Moderation" in queue.text
+    assert (
+        queue.status_code == 200
+        and "Ein Café am Stintmarkt" in queue.text
+        and "Vorab-Moderation" in queue.text
+    )
     assert "@example.org" not in queue.text  # moderators never see e-mail addresses (DS-17)
     review_id = await _review_id(settings, cid)
     r = await _decide(client, review_id, decision="approve")
@@ -95,7 +101,9 @@ async def test_pre_moderated_comment_is_nowhere_public_until_approved(client, se
 
     async def check(db: Any) -> None:
         log = (await db.scalars(select(ModerationLog))).all()
-        assert [(e.action, e.moderator_name, e.target_id) for e in log] == [("approve", "Moderation Kim", cid)]
+        assert [(e.action, e.moderator_name, e.target_id) for e in log] == [
+            ("approve", "Moderation Kim", cid)
+        ]
         note = (await db.scalars(select(Notification))).one()
         assert note.kind == "moderation_approved"
 
@@ -108,7 +116,12 @@ async def test_held_proposal_is_not_listed_counted_or_supportable(client, settin
     r = await post_form(
         client,
         f"/vorhaben/{SLUG}/vorschlaege/neu",
-        {"title": "Wasserspender am Sande", "body": "Trinkwasser für alle im Sommer.", "topic": "", "place": ""},
+        {
+            "title": "Wasserspender am Sande",
+            "body": "Trinkwasser für alle im Sommer.",
+            "topic": "",
+            "place": "",
+        },
     )
     assert r.status_code == 303
     pid = int(r.headers["location"].rsplit("/", 1)[1])
@@ -172,7 +185,9 @@ async def test_flags_hide_at_the_threshold_and_approval_restores(client, setting
     assert r.status_code == 303
     await _logout(client)
     assert "ihr Pfeifen" in (await client.get(f"/vorhaben/{SLUG}")).text
-    assert await _count(settings, select(func.count()).select_from(Flag).where(Flag.resolved_at.is_(None))) == 0
+    assert (
+        await _count(settings, select(func.count()).select_from(Flag).where(Flag.resolved_at.is_(None))) == 0
+    )
 
 
 async def test_hide_shows_the_netiquette_placeholder_and_tells_the_author(client, settings, mailbox):
@@ -261,7 +276,9 @@ async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, s
             )
             db.add(c)
             await db.flush()
-            review = await open_review(db, org_id=consultation.organisation_id, target=c, trigger=Trigger.AUTO, now=utcnow())
+            review = await open_review(
+                db, org_id=consultation.organisation_id, target=c, trigger=Trigger.AUTO, now=utcnow()
+            )
             ids.append(review.id)
         return ids
 
@@ -278,7 +295,12 @@ async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, s
     assert r.status_code == 200 and "0 Beiträge warten" in r.text
     assert "50 Beiträge entschieden" in json.loads(r.headers["hx-trigger"])["bt:announce"]["message"]
     assert await _count(settings, select(func.count()).select_from(ModerationLog)) == 50
-    assert await _count(settings, select(func.count()).select_from(Review).where(Review.status == ReviewStatus.HIDDEN)) == 50
+    assert (
+        await _count(
+            settings, select(func.count()).select_from(Review).where(Review.status == ReviewStatus.HIDDEN)
+        )
+        == 50
+    )
 
 
 async def test_automatic_checks_hold_with_a_reason_and_never_drop(client, settings):
@@ -333,7 +355,9 @@ async def test_request_edit_then_author_revises_back_into_the_queue(client, sett
     await login(client, "a@example.org")
     page = await client.get(f"/vorhaben/{SLUG}")
     assert "Überarbeitung erbeten" in page.text and "Bitte sachlich bleiben." in page.text
-    r = await post_form(client, f"/kommentare/{cid}/bearbeiten", {"body": "Die Planung wirkt mir zu optimistisch."})
+    r = await post_form(
+        client, f"/kommentare/{cid}/bearbeiten", {"body": "Die Planung wirkt mir zu optimistisch."}
+    )
     assert r.status_code == 303
 
     async def state(db: Any) -> tuple[str, str]:
@@ -400,7 +424,10 @@ async def test_moderators_are_marked_when_they_post(client, settings):
     await login(client, "mod@example.org")
     await _comment(client, "Bitte bleiben Sie beim Thema.")
     page = await client.get(f"/vorhaben/{SLUG}")
-    assert re.search(r"Moderation Kim</span>\s*<span class=\"kern-badge[^\"]*\"><span class=\"kern-label\">Moderation", page.text)
+    assert re.search(
+        r"Moderation Kim</span>\s*<span class=\"kern-badge[^\"]*\"><span class=\"kern-label\">Moderation",
+        page.text,
+    )
 
 
 async def test_unknown_review_and_bad_input_are_4xx(client, settings):

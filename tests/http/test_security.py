@@ -85,7 +85,13 @@ GET_POLICY: dict[str, dict[str, int]] = {
     "/vorschlaege/{proposal_id}/melden": dict.fromkeys(ROLES, 404),
     # The moderation queue, its live part and stream: moderators (and admins) only.
     "/moderation": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 403, "admin": 200},
-    "/moderation/live/warteschlange": {"anonymous": 303, "resident": 403, "moderator": 303, "staff": 403, "admin": 303},
+    "/moderation/live/warteschlange": {
+        "anonymous": 303,
+        "resident": 403,
+        "moderator": 303,
+        "staff": 403,
+        "admin": 303,
+    },
     "/live/moderation": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 403, "admin": 200},
     **{
         path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 404, "admin": 404}

@@ -71,10 +71,10 @@ class Claims:
             )
             if won:
                 return mine
-            held = await self.holders([review_id])
+            holders = await self.holders([review_id])
         except Exception as exc:  # redis errors: tell the moderator, don't 500
             raise ClaimsUnavailable from exc
-        return held.get(review_id, mine)
+        return holders.get(review_id, mine)
 
     async def release(self, review_id: int, user_id: int) -> None:
         if self.redis is None:

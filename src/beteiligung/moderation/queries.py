@@ -156,7 +156,8 @@ async def load_queue(
             .group_by(Review.author_id, Review.status)
         )
         for author_id, status, count in rows2.all():
-            record[author_id][str(status)] = int(count)
+            if author_id is not None:
+                record[author_id][str(status)] = int(count)
     items = []
     for r in reviews:
         item = QueueItem(review=r, consultation=consultations[r.consultation_id])

@@ -189,7 +189,7 @@ def _after(request: Req, data: dict[str, Any], message: str, kind: str = "succes
     return Redirect(path="/moderation" + (f"?{query}" if query else ""), status_code=HTTP_303_SEE_OTHER)
 
 
-def _filter_args(data: dict[str, Any]) -> dict[str, str]:
+def _filter_args(data: dict[str, Any]) -> dict[str, Any]:
     return {k: str(data.get(k) or "") for k in ("verfahren", "grund")}
 
 
