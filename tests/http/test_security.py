@@ -135,6 +135,10 @@ GET_POLICY: dict[str, dict[str, int]] = {
         ]
     },
 }
+# Streams that open (200) for some roles: the in-process client would wait on them forever, so
+# the table checks only their refusals (tests/integration/test_moderation_processes.py opens one).
+OPEN_STREAMS = {"/live/moderation"}
+
 SAMPLE = {
     "{key}": "impressum",
     "{slug}": "gibt-es-nicht",
@@ -174,6 +178,8 @@ async def test_route_role_table(client, settings, role):
         await make_user(settings, email=f"{role}@example.org", role=role)
         await login(client, f"{role}@example.org")
     for path, expected in GET_POLICY.items():
+        if path in OPEN_STREAMS and expected[role] == 200:
+            continue  # an endless stream; its 200 is tested with real processes
         url = path
         for k, v in SAMPLE.items():
             url = url.replace(k, v)
