@@ -319,3 +319,21 @@ async def login(
     response = await post_form(client, "/anmelden", {"email": email, "password": password})
     assert response.status_code in (200, 303), response.text
     return response
+
+
+@pytest.fixture(autouse=True)
+def _fresh_alchemy_key_registries() -> None:
+    """advanced-alchemy makes every config's app-state keys unique through class-level registries
+    that only grow, recursively: after about a thousand configs in one process (each test builds
+    several) the next one overflows the stack. Each test builds its own app, so start each test
+    with empty registries."""
+    from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import SQLAlchemyAsyncConfig
+
+    for name in (
+        "_SESSION_SCOPE_KEY_REGISTRY",
+        "_ENGINE_APP_STATE_KEY_REGISTRY",
+        "_SESSIONMAKER_APP_STATE_KEY_REGISTRY",
+    ):
+        registry = getattr(SQLAlchemyAsyncConfig, name, None)
+        if isinstance(registry, set):
+            registry.clear()
