@@ -215,6 +215,19 @@ async def _arrange(settings: Settings) -> World:
     )
 
     async def proposals(db: Any) -> list[int]:
+        from sqlalchemy import select
+
+        from beteiligung.moderation.models import ModerationSettings
+        from beteiligung.organisations.models import Organisation
+
+        # These tests post many comments from one account in minutes: lift the moderation's rate
+        # limits (which would hold them, tests/http/test_moderation.py) so every post is public.
+        org = (await db.scalars(select(Organisation))).first()
+        db.add(
+            ModerationSettings(
+                organisation_id=org.id, posts_per_ten_minutes=100_000, new_account_posts_per_hour=100_000
+            )
+        )
         rows = [
             Proposal(consultation_id=consultation_id, author_id=author, title="Mehr Bänke", body="Am Sande."),
             Proposal(consultation_id=consultation_id, author_id=author, title="Mehr Bäume", body="Am Markt."),
