@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from beteiligung.accounts.models import User
 from beteiligung.app import make_alchemy_config
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation, ConsultationStatus
 from beteiligung.consultations.phases import PhaseKind
 from beteiligung.db import metadata, utcnow
+from beteiligung.demo import moderation as demo_moderation
 from beteiligung.demo.participation import ARBEIT_SLUG, DIGITAL_SLUG
-from beteiligung.demo.seed import seed_demo
+from beteiligung.demo.seed import DEMO_LOGINS, seed_demo
+from beteiligung.moderation.actions import get_settings
+from beteiligung.moderation.models import Flag, LogAction, ModerationLog, Review, ReviewStatus, Trigger
+from beteiligung.moderation.queries import load_queue
+from beteiligung.moderation.states import ModerationMode, Visibility
+from beteiligung.moderation.stats import moderation_stats
+from beteiligung.notifications.models import Notification
 from beteiligung.proposals.models import AnswerState, Proposal, Source, Support
-from tests.conftest import reset_database
+from tests.conftest import login, reset_database
 
 
 async def _row_counts(db) -> dict[str, int]:
@@ -39,8 +48,12 @@ async def test_demo_loads_once_with_exact_counters_and_the_apps_rules(settings):
             _, created = await seed_demo(db)
             assert not created, "a second run creates nothing"
             assert await _row_counts(db) == first
-        assert first["consultation"] == 4 and first["proposal"] == 12
+        # 12 published proposals and one held by the pre-moderation.
+        assert first["consultation"] == 4 and first["proposal"] == 13
         assert first["support"] >= 30 and first["comment"] >= 40 and first["comment_vote"] >= 60
+        # The moderation's tables are in the second run's comparison, and not empty.
+        assert first["review"] == 7 and first["flag"] == 5 and first["moderation_log"] == 1
+        assert first["notification"] >= 1
 
         async with config.get_session() as db:
             now = utcnow()
@@ -51,7 +64,7 @@ async def test_demo_loads_once_with_exact_counters_and_the_apps_rules(settings):
             assert consultations[DIGITAL_SLUG].active_phase(now).kind == PhaseKind.DISCUSSION
             assert len(main.topics) >= 4 and main.scope_of_decision and "## " in main.body
 
-            # Counters kept by the triggers equal the rows.
+            # Counters kept by the triggers equal the rows; they count published contributions only.
             assert not await _scalar(
                 db,
                 "SELECT count(*) FROM proposal p WHERE p.support_count <> "
@@ -60,12 +73,13 @@ async def test_demo_loads_once_with_exact_counters_and_the_apps_rules(settings):
             assert not await _scalar(
                 db,
                 "SELECT count(*) FROM proposal p WHERE p.comment_count <> "
-                "(SELECT count(*) FROM comment c WHERE c.proposal_id = p.id AND c.deleted_at IS NULL)",
+                "(SELECT count(*) FROM comment c WHERE c.proposal_id = p.id AND c.deleted_at IS NULL "
+                "AND c.visibility = 'published')",
             )
             assert not await _scalar(
                 db,
                 "SELECT count(*) FROM consultation k WHERE k.proposal_count <> "
-                "(SELECT count(*) FROM proposal p WHERE p.consultation_id = k.id)",
+                "(SELECT count(*) FROM proposal p WHERE p.consultation_id = k.id AND p.visibility = 'published')",
             )
             assert not await _scalar(
                 db,
@@ -127,7 +141,117 @@ async def test_demo_loads_once_with_exact_counters_and_the_apps_rules(settings):
             assert paper[0].recorded_by_id == answer.answered_by_id
 
             # "Newest" means something: proposals spread over the collection phase so far.
-            times = sorted(p.created_at for p in proposals.values())
+            times = sorted(p.created_at for p in proposals.values() if p.visibility == Visibility.PUBLISHED)
             assert len(set(times)) == 12 and times[-1] - times[0] > timedelta(days=7) and times[-1] <= now
     finally:
         await config.get_engine().dispose()
+
+
+async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_it(app, client, settings):
+    await reset_database(settings)
+    config = make_alchemy_config(settings)
+    try:
+        async with config.get_session() as db:
+            org, _ = await seed_demo(db)
+            now = utcnow()
+            consultations = {c.slug: c for c in (await db.scalars(select(Consultation))).all()}
+            arbeit, digital = consultations[ARBEIT_SLUG], consultations[DIGITAL_SLUG]
+            assert arbeit.moderation_mode == ModerationMode.PRE
+            assert digital.moderation_mode == ModerationMode.POST
+
+            # The demo accounts are not "new accounts" for the automatic checks.
+            limits = await get_settings(db, org.id)
+            users = (await db.scalars(select(User))).all()
+            assert {login.email for login in DEMO_LOGINS} <= {u.email for u in users}
+            assert all(now - u.created_at > timedelta(hours=limits.new_account_hours) for u in users)
+
+            # The queue: four pre-moderated items, one flagged, one held by the link check.
+            queue = await load_queue(db, org.id)
+            assert queue.total == len(queue.items) == 6
+            assert Counter(i.review.trigger for i in queue.items) == {
+                Trigger.PRE: 4,
+                Trigger.FLAGS: 1,
+                Trigger.AUTO: 1,
+            }
+            opened = [i.review.opened_at for i in queue.items]
+            assert opened == sorted(opened), "oldest first"
+            by_trigger: dict[Trigger, list] = {}
+            for item in queue.items:
+                by_trigger.setdefault(item.review.trigger, []).append(item)
+                assert item.review.status == ReviewStatus.OPEN and item.author is not None
+                assert item.author.email not in {login.email for login in DEMO_LOGINS}, "residents wrote them"
+
+            pre = by_trigger[Trigger.PRE]
+            assert {i.kind for i in pre} == {"comment", "proposal"} and len(pre) == 4
+            for item in pre:
+                target = item.comment or item.proposal
+                assert item.consultation.id == arbeit.id and target.visibility == Visibility.HELD
+                if item.comment is not None:
+                    assert (
+                        item.on_proposal is not None and item.comment.created_at > item.on_proposal.created_at
+                    )
+            assert sum(1 for i in pre if i.review.note) == 1, "one item carries a private note"
+            held_proposal = next(i.proposal for i in pre if i.proposal is not None)
+            held_comments = [i.comment for i in pre if i.comment is not None]
+
+            (flagged,) = by_trigger[Trigger.FLAGS]
+            assert flagged.comment.visibility == Visibility.PUBLISHED
+            assert len(flagged.flags) == 2 < limits.flag_threshold
+            assert len({f.user_id for f in flagged.flags}) == 2
+            assert flagged.author_record == {"hidden": 1}, "the author's earlier outcome is in the context"
+
+            (auto,) = by_trigger[Trigger.AUTO]
+            assert auto.review.auto_codes == ["links"] and auto.comment.visibility == Visibility.HELD
+            assert auto.consultation.id == digital.id
+
+            # The hidden comment: decided with rule 2, logged, its author told, its flags settled.
+            (hidden_review,) = (
+                await db.scalars(select(Review).where(Review.status == ReviewStatus.HIDDEN))
+            ).all()
+            assert hidden_review.rule == 2 and hidden_review.reason_text and hidden_review.decided_by_id
+            hidden = await db.get(Comment, hidden_review.comment_id)
+            assert hidden.visibility == Visibility.HIDDEN and hidden.parent_id is not None
+            (entry,) = (await db.scalars(select(ModerationLog))).all()
+            assert (entry.action, entry.target_kind, entry.target_id, entry.rule) == (
+                LogAction.HIDE,
+                "comment",
+                hidden.id,
+                2,
+            )
+            assert entry.moderator_name == "Moderation Lüneburg"
+            notes = (
+                await db.scalars(select(Notification).where(Notification.user_id == hidden.author_id))
+            ).all()
+            assert [(n.kind, n.params["rule"]) for n in notes] == [("moderation_hidden", 2)]
+            assert notes[0].link.endswith(f"#comment-{hidden.id}")
+            settled = (await db.scalars(select(Flag).where(Flag.comment_id == hidden.id))).all()
+            assert len(settled) == 3 and all(f.resolved_at is not None for f in settled)
+            stats = await moderation_stats(db, digital.id)
+            assert (stats.hidden_total, stats.hidden_by_rule) == (1, [(2, 1)])
+    finally:
+        await config.get_engine().dispose()
+
+    # Public pages: held contributions nowhere, the hidden one as a placeholder with its rule.
+    r = await client.get(f"/vorhaben/{DIGITAL_SLUG}")
+    assert r.status_code == 200
+    assert "Prestigeprojekt" in r.text, "a flagged comment below the threshold stays visible"
+    assert "glasfaser-angebote.example" not in r.text and "Spinner" not in r.text
+    assert "Von der Moderation entfernt: Verstoß gegen Netiquette Nr. 2." in r.text
+    assert "1 Beitrag entfernt" in r.text
+    r = await client.get(f"/vorhaben/{ARBEIT_SLUG}")
+    assert r.status_code == 200 and "Vorab-Moderation" in r.text
+    r = await client.get(f"/vorhaben/{ARBEIT_SLUG}/vorschlaege")
+    assert r.status_code == 200 and held_proposal.title not in r.text
+    assert "Click-&amp;-Collect-Station" in r.text
+    assert (await client.get(f"/vorschlaege/{held_proposal.id}")).status_code == 404
+    for comment in held_comments:
+        r = await client.get(f"/vorschlaege/{comment.proposal_id}")
+        assert r.status_code == 200 and comment.body[:40] not in r.text
+
+    # The demo moderator's queue, without any e-mail address.
+    await login(client, "moderation@demo.beteiligung.invalid")
+    r = await client.get("/moderation")
+    assert r.status_code == 200 and "6 Beiträge warten" in r.text
+    assert held_proposal.title in r.text and "glasfaser-angebote.example" in r.text
+    assert "@demo.beteiligung.invalid" not in r.text
+    assert demo_moderation.HELD_PROPOSAL.title == held_proposal.title

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
 from beteiligung.db import utcnow
+from beteiligung.demo.moderation import seed_moderation
 from beteiligung.demo.participation import seed_participation
 from beteiligung.demo.surveys import seed_surveys
 from beteiligung.organisations.models import TEXT_KEYS, Organisation, OrgText
@@ -103,6 +104,8 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
             created = True
         users[login.role] = user
     if await seed_participation(db, org, users, now):
+        created = True
+    if await seed_moderation(db, org, users, now):
         created = True
     if await seed_surveys(db, org, now):
         created = True
