@@ -41,6 +41,9 @@ from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
 from beteiligung.moderation import admin as moderation_admin
 from beteiligung.moderation import routes as moderation_routes
+from beteiligung.meetings import admin as meeting_admin
+from beteiligung.meetings import routes as meeting_routes
+from beteiligung.meetings.presence import Presence
 from beteiligung.moderation.claims import Claims
 from beteiligung.notifications import routes as notification_routes
 from beteiligung.organisations import admin as org_admin
@@ -208,6 +211,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *comment_routes.ROUTES,
             *survey_routes.ROUTES,
             *survey_admin.ROUTES,
+            *meeting_routes.ROUTES,
+            *meeting_admin.ROUTES,
             *live_routes.ROUTES,
             *moderation_routes.ROUTES,
             *moderation_admin.ROUTES,
@@ -239,6 +244,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "live_broker": live_broker,
                 "live_limiter": ConnectionLimiter(settings.secret_key, redis, settings.redis_prefix),
                 "moderation_claims": Claims(redis, settings.redis_prefix),
+                "meeting_presence": Presence(redis, settings.redis_prefix, live_broker),
             }
         ),
         debug=False,

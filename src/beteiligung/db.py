@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "beteiligung.moderation.models",
     "beteiligung.notifications.models",
     "beteiligung.surveys.models",
+    "beteiligung.meetings.models",
 )
 
 

@@ -121,6 +121,28 @@ GET_POLICY: dict[str, dict[str, int]] = {
             ("/verwaltung/umfragen/{survey_id}/export.json", 404),
         ]
     },
+    # Meetings (docs/meetings.md): public rooms; unknown ids are 404 for everyone.
+    "/veranstaltungen": dict.fromkeys(ROLES, 200),
+    **{
+        path: dict.fromkeys(ROLES, 404)
+        for path in [
+            "/veranstaltungen/{meeting_id}",
+            "/veranstaltungen/{meeting_id}/live/{teil}",
+            "/veranstaltungen/{meeting_id}/video",
+            "/veranstaltungen/{meeting_id}/kalender.ics",
+            "/live/veranstaltungen/{meeting_id}",
+            # Meetings: presenter view and minutes (public paths) go here.
+        ]
+    },
+    **{
+        path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": status, "admin": status}
+        for path, status in [
+            ("/verwaltung/veranstaltungen", 200),
+            ("/verwaltung/veranstaltungen/neu", 200),
+            ("/verwaltung/veranstaltungen/{meeting_id}", 404),
+            # Meetings: staff-only GET paths go here.
+        ]
+    },
     "/healthz": dict.fromkeys(ROLES, 200),
     "/readyz": dict.fromkeys(ROLES, 200),
     **{
@@ -153,6 +175,9 @@ SAMPLE = {
     "{answer_id}": "999999",
     "{entscheidung}": "freigeben",
     "{review_id}": "999999",
+    "{meeting_id}": "999999",
+    "{poll_id}": "999999",
+    "{speaker_id}": "999999",
 }
 
 

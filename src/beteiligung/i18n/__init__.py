@@ -68,7 +68,7 @@ def format_datetime(value: object, fmt: str = "datetime") -> str:
     """``value`` (aware UTC) in Europe/Berlin, in the visitor's language.
 
     fmt: ``datetime`` ("12. März 2027, 18:00 Uhr"), ``date`` ("12. März 2027"), ``short``
-    ("12.03.27, 18:00"), ``iso`` (for ``<time datetime>``).
+    ("12.03.27, 18:00"), ``time`` ("18:00 Uhr"), ``iso`` (for ``<time datetime>``).
     """
     from datetime import datetime
 
@@ -89,6 +89,8 @@ def format_datetime(value: object, fmt: str = "datetime") -> str:
             + format_time(local, "HH:mm", locale=locale)
         )
     time = format_time(local, "HH:mm", locale=locale)
+    if fmt == "time":
+        return f"{time} Uhr" if locale == "de" else time
     if locale == "de":
         return f"{format_date(local, format='long', locale=locale)}, {time} Uhr"
     return f"{format_date(local, format='long', locale=locale)}, {time}"

@@ -147,6 +147,67 @@ class ReviewQueueChanged(LiveEvent, tag="review_queue_changed", frozen=True):
         return ["moderation-queue"]
 
 
+class _MeetingEvent(LiveEvent, frozen=True):
+    """Something in a meeting's room; heard on ``meeting:<id>`` (the room, the presenter view)."""
+
+    meeting_id: int
+    part: ClassVar[str] = ""
+
+    def channels(self) -> list[str]:
+        return [f"meeting:{self.meeting_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"meeting-{self.meeting_id}-{self.part}"]
+
+
+class MeetingStateChanged(_MeetingEvent, tag="meeting_state_changed", frozen=True):
+    """Started, ended, settings or minutes changed: every live part of the room may be stale."""
+
+    kind: ClassVar[str] = "meeting"
+
+    def keys(self) -> list[str]:
+        return ["*"]
+
+
+class MeetingAgendaChanged(_MeetingEvent, tag="meeting_agenda_changed", frozen=True):
+    kind: ClassVar[str] = "agenda"
+    part: ClassVar[str] = "agenda"
+
+
+class MeetingQuestionsChanged(_MeetingEvent, tag="meeting_questions_changed", frozen=True):
+    """A public question was added, upvoted, spotlighted, answered or removed."""
+
+    kind: ClassVar[str] = "question"
+    part: ClassVar[str] = "questions"
+
+    def keys(self) -> list[str]:
+        return [f"meeting-{self.meeting_id}-questions", f"meeting-{self.meeting_id}-spotlight"]
+
+
+class MeetingPollChanged(_MeetingEvent, tag="meeting_poll_changed", frozen=True):
+    """A poll was opened or closed, or its results changed."""
+
+    kind: ClassVar[str] = "poll"
+    part: ClassVar[str] = "poll"
+
+
+class MeetingVotesChanged(_MeetingEvent, tag="meeting_votes_changed", frozen=True):
+    """Ballots were cast (results fragments refresh; no announcement for each vote)."""
+
+    kind: ClassVar[str] = "poll_votes"
+    part: ClassVar[str] = "poll"
+
+
+class MeetingSpeakersChanged(_MeetingEvent, tag="meeting_speakers_changed", frozen=True):
+    kind: ClassVar[str] = "speakers"
+    part: ClassVar[str] = "speakers"
+
+
+class MeetingPresenceChanged(_MeetingEvent, tag="meeting_presence_changed", frozen=True):
+    kind: ClassVar[str] = "presence"
+    part: ClassVar[str] = "presence"
+
+
 EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ProposalSubmitted,
     ProposalSupportChanged,
@@ -157,6 +218,13 @@ EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ConsultationChanged,
     ProposalRemoved,
     ReviewQueueChanged,
+    MeetingStateChanged,
+    MeetingAgendaChanged,
+    MeetingQuestionsChanged,
+    MeetingPollChanged,
+    MeetingVotesChanged,
+    MeetingSpeakersChanged,
+    MeetingPresenceChanged,
 )
 
 # Every type above, as one tagged union: adding an event is adding it to EVENT_TYPES.

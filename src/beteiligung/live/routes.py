@@ -46,7 +46,9 @@ def proposal_channels(proposal_id: int, consultation_id: int) -> list[str]:
     return [f"proposal:{proposal_id}", f"consultation-state:{consultation_id}"]
 
 
-async def _stream(request: Req, channels: list[str], since: str) -> ServerSentEvent:
+async def _stream(request: Req, channels: list[str], since: str, presence_of: int | None = None) -> ServerSentEvent:
+    """``presence_of``: a meeting id; the stream then counts as one participant in its room
+    (meetings/presence.py) while it is open."""
     limiter: ConnectionLimiter = request.app.state["live_limiter"]
     client = request.client.host if request.client else "unknown"
     if not await limiter.acquire(client):
@@ -61,6 +63,8 @@ async def _stream(request: Req, channels: list[str], since: str) -> ServerSentEv
     async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
         sub = broker.subscribe(chs)  # subscribe first, then replay: dedupe by id below
         sent = parse_id(after) if after else (0, 0)
+        presence = request.app.state["meeting_presence"] if presence_of is not None else None
+        entry = await presence.join(presence_of) if presence is not None else None
         try:
             yield ServerSentEventMessage(comment="verbunden", retry=RETRY_MS, data=None)
             if after:
@@ -75,6 +79,8 @@ async def _stream(request: Req, channels: list[str], since: str) -> ServerSentEv
                 try:
                     item = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
                 except TimeoutError:
+                    if presence is not None and entry is not None:
+                        await presence.beat(presence_of, entry)
                     yield ServerSentEventMessage(comment="hb", data=None)
                     continue
                 if item is CLOSE:
@@ -94,6 +100,8 @@ async def _stream(request: Req, channels: list[str], since: str) -> ServerSentEv
             # and the client's slot leaks until the key expires.
             with anyio.CancelScope(shield=True):
                 await limiter.release(client)
+                if presence is not None and entry is not None:
+                    await presence.leave(presence_of, entry)
 
     return ServerSentEvent(events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -128,7 +136,19 @@ async def proposal_stream(
     return await _stream(request, channels, seit)
 
 
-ROUTES = [consultation_stream, proposal_stream]
+@get("/live/veranstaltungen/{meeting_id:int}", name="live.meeting", opt={"live": True})
+async def meeting_stream(
+    request: Req, db_session: DB, meeting_id: FromPath[int], seit: FromQuery[str] = "", praesentation: FromQuery[str] = ""
+) -> ServerSentEvent:
+    """A meeting's room (and its presenter view: ``praesentation=1`` does not count as presence)."""
+    from beteiligung.meetings.queries import access_meeting
+
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    return await _stream(request, [f"meeting:{meeting.id}"], seit, None if praesentation else meeting.id)
+
+
+ROUTES = [consultation_stream, proposal_stream, meeting_stream]
 
 
 async def watermark(request: Any) -> str:

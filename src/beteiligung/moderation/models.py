@@ -76,15 +76,19 @@ class Review(Base):
     __table_args__ = (Index("ix_review_queue", "organisation_id", "status", "opened_at"),)
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
+    # None for a question in a meeting of the organisation (not of a consultation).
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), index=True, default=None
     )
-    # Exactly one of the two targets is set; one review per contribution.
+    # Exactly one of the targets is set; one review per contribution.
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), unique=True, default=None
     )
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    meeting_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_question.id", ondelete="CASCADE"), unique=True, default=None
     )
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None

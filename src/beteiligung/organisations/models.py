@@ -28,6 +28,9 @@ class Organisation(Base):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_address: Mapped[str] = mapped_column(Text, default="")
     intro: Mapped[str] = mapped_column(Text, default="")
+    # Origins (https://host) whose video conferences or streams a meeting page may embed, one a
+    # line; embedded only after the participant clicks (docs/meetings.md). Empty: link only.
+    embed_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     texts: Mapped[list[OrgText]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", lazy="noload"

@@ -1,0 +1,1 @@
+"""Virtual citizen meetings: the live meeting room (docs/meetings.md)."""

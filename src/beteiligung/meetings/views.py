@@ -1,0 +1,52 @@
+"""Who is looking at a meeting room, and what the room needs for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beteiligung.accounts.permissions import Actor
+from beteiligung.consultations.permissions import Denied
+from beteiligung.meetings import permissions as p
+from beteiligung.meetings.models import Meeting
+from beteiligung.meetings.queries import is_registered, participant_of
+
+Req = Request[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The actor, their participant identity (None: may not take part yet), and the clock."""
+
+    actor: Actor
+    participant: p.Participant | None
+    registered: bool
+    staff: bool
+    now: datetime
+
+    def why_not(self, action: str, meeting: Meeting) -> Denied | None:
+        check = {
+            "ask": p.why_not_ask,
+            "upvote": p.why_not_upvote,
+            "speak": p.why_not_speak,
+            "take_part": p.why_not_take_part,
+        }[action]
+        return check(self.actor, meeting, self.participant, registered=self.registered, now=self.now)
+
+    def may(self, action: str, meeting: Meeting) -> bool:
+        return self.why_not(action, meeting) is None
+
+
+async def viewer_of(request: Req, db: AsyncSession, meeting: Meeting, now: datetime) -> Viewer:
+    actor: Actor = request.state.actor
+    return Viewer(
+        actor=actor,
+        participant=participant_of(request, meeting),
+        registered=await is_registered(db, meeting, actor),
+        staff=p.is_staff(actor),
+        now=now,
+    )
