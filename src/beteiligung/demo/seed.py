@@ -36,6 +36,7 @@ LUENEBURG = {
         "Vorschläge einbringen, an Umfragen teilnehmen und an virtuellen Bürgerversammlungen "
         "teilnehmen."
     ),
+    "embed_origins": "https://bbb.stadt.lueneburg.de\nhttps://meet.jit.si",
 }
 
 
