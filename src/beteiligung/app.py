@@ -211,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *comment_routes.ROUTES,
             *survey_routes.ROUTES,
             *survey_admin.ROUTES,
-            *meeting_routes.ROUTES,
+            *meeting_routes.all_routes(),
             *meeting_admin.ROUTES,
             *live_routes.ROUTES,
             *moderation_routes.ROUTES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,3 +13,6 @@ from beteiligung.meetings.models import Meeting
 async def on_meeting_ended(db: AsyncSession, meeting: Meeting, now: datetime) -> None:
     """Hook called (inside the caller's transaction) when a meeting ends."""
     return None
+
+
+ROUTES: list[Any] = []

@@ -304,3 +304,10 @@ ROUTES = [
     *polls.ROUTES,
     *speakers.ROUTES,
 ]
+
+
+def all_routes() -> list[Any]:
+    """The room's routes and those of the modules that import this one (no import cycle)."""
+    from beteiligung.meetings import minutes, presenter
+
+    return [*ROUTES, *presenter.ROUTES, *minutes.ROUTES]

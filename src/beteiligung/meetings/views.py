@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beteiligung.accounts.permissions import Actor
+from beteiligung.accounts.permissions import Actor, Perm, can
 from beteiligung.consultations.permissions import Denied
 from beteiligung.meetings import permissions as p
 from beteiligung.meetings.models import Meeting
@@ -27,6 +27,8 @@ class Viewer:
     registered: bool
     staff: bool
     now: datetime
+    params: dict[str, str] = field(default_factory=dict)  # the request's query (e.g. ?fragen=neu)
+    moderator: bool = False
 
     def why_not(self, action: str, meeting: Meeting) -> Denied | None:
         check = {
@@ -49,4 +51,6 @@ async def viewer_of(request: Req, db: AsyncSession, meeting: Meeting, now: datet
         registered=await is_registered(db, meeting, actor),
         staff=p.is_staff(actor),
         now=now,
+        params={k: str(v) for k, v in request.query_params.items()},
+        moderator=can(actor, Perm.MODERATION_QUEUE_REVIEW),
     )
