@@ -242,7 +242,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "mailer": Mailer(settings),
                 "limiter": RateLimiter(settings, redis),
                 "live_broker": live_broker,
-                "live_limiter": ConnectionLimiter(settings.secret_key, redis, settings.redis_prefix),
+                "live_limiter": ConnectionLimiter(
+                    settings.secret_key, redis, settings.redis_prefix, limit=settings.live_streams_per_client
+                ),
                 "moderation_claims": Claims(redis, settings.redis_prefix),
                 "meeting_presence": Presence(redis, settings.redis_prefix, live_broker),
             }

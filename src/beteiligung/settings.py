@@ -72,6 +72,11 @@ class Settings:
         None, "Send cookies with `Secure` and the `__Host-` prefix. Default: on in production, off otherwise."
     )
     max_body_bytes: int = _setting(1_048_576, "Largest request body accepted (bytes); larger ones get 413.")
+    live_streams_per_client: int = _setting(
+        20,
+        "Live streams one client address may hold open at once. Raise it when many participants share "
+        "one address (a hybrid meeting on the town hall's Wi-Fi behind one NAT).",
+    )
     log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
     log_json: bool | None = _setting(None, "Log JSON lines. Default: on when stdout is not a terminal.")
     demo: bool = _setting(True, "`beteiligung run` loads the Lüneburg demo data into an empty database.")
