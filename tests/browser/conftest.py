@@ -36,6 +36,7 @@ AXE_PATH = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO_PASSWORD = "Lüneburg-Demo-2030"
 RESIDENT = "einwohnerin@demo.beteiligung.invalid"
+MODERATOR = "moderation@demo.beteiligung.invalid"
 ADMIN = "admin@demo.beteiligung.invalid"
 LIVE_SECRET = "browser-test-secret-" + "y" * 40
 
@@ -205,9 +206,9 @@ def login(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> No
 def storage_states(
     browser: Any, live_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    """Log the demo resident and admin in once; tests reuse their cookies."""
+    """Log the demo resident, moderator and admin in once; tests reuse their cookies."""
     states: dict[str, Any] = {}
-    for role, email in (("resident", RESIDENT), ("admin", ADMIN)):
+    for role, email in (("resident", RESIDENT), ("moderator", MODERATOR), ("admin", ADMIN)):
         context = browser.new_context()
         page = context.new_page()
         login(page, live_server, email)
@@ -302,7 +303,8 @@ def unique(prefix: str) -> str:
 @pytest.fixture(scope="session")
 def participation_sample(live_settings: Settings) -> dict[str, Any]:
     """A running consultation (proposals are collected) with an answered proposal, a comment and a
-    reply: the participation pages checked with something on them. Keys: slug, proposal."""
+    reply: the participation pages checked with something on them. Keys: slug, proposal, comment
+    (a public comment the demo resident may flag)."""
     from tests.conftest import make_user
     from tests.participation_factories import make_consultation
 
@@ -362,7 +364,7 @@ def participation_sample(live_settings: Settings) -> dict[str, Any]:
             body="Bitte auch an die Barrierefreiheit der Beete denken.",
         )
     )
-    return {"slug": slug, "proposal": proposal}
+    return {"slug": slug, "proposal": proposal, "comment": comment}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Every page, light and dark: axe clean, one h1, live region, skip link, no third parties (A11Y-01..04,
-A11Y-09, PRIV: no tracking). Add a page by adding one line to PAGES / LOGGED_IN_PAGES; ``{slug}`` and
-``{proposal}`` are the consultation and proposal of the ``participation_sample`` fixture."""
+A11Y-09, PRIV: no tracking). Add a page by adding one line to PAGES / LOGGED_IN_PAGES; ``{slug}``,
+``{proposal}`` and ``{comment}`` are the consultation, proposal and a comment of the
+``participation_sample`` fixture."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ LOGGED_IN_PAGES = [
     ("resident", "/konto/mitteilungen"),
     ("admin", "/verwaltung/moderation/einstellungen"),
     ("admin", "/verwaltung/moderation/protokoll"),
+    ("moderator", "/moderation"),
+    ("resident", "/kommentare/{comment}/melden"),
     ("resident", "/vorhaben/{slug}"),
     ("resident", "/vorhaben/{slug}/vorschlaege"),
     ("resident", "/vorhaben/{slug}/vorschlaege/neu"),
