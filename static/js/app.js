@@ -180,7 +180,9 @@
       button.innerHTML = "";
       var label = document.createElement("span");
       label.className = "kern-label";
-      label.textContent = text(kind === "proposal" ? "new_proposals" : "new_comments", n);
+      var noticeKind = kind === "proposal" ? "new_proposals"
+        : (kind === "comment" ? "new_comments" : (messages["notice_" + kind] ? "notice_" + kind : "changed"));
+      label.textContent = text(noticeKind, n);
       button.appendChild(label);
     }
 
@@ -195,7 +197,9 @@
           if (growing) { showNotice(el, kind); return; }
           if (inUse(el)) { return; }  // never replace a form being filled in
         }
-        if (mode === "thread" && inUse(el)) { return; }
+        // Someone is working in this block (a form, a claimed queue item): never replace it under
+        // them, and never drop the change either: offer it behind a button.
+        if (mode === "thread" && inUse(el)) { showNotice(el, kind); return; }
         refresh(el);
       });
       queueAnnouncement(kind);

@@ -200,6 +200,10 @@ def live_messages() -> str:
             "speakers": same(_("Die Redeliste hat sich geändert.")),
             "new_comments": nmsg("%(num)s neuer Beitrag – anzeigen", "%(num)s neue Beiträge – anzeigen"),
             "new_proposals": nmsg("%(num)s neuer Vorschlag – anzeigen", "%(num)s neue Vorschläge – anzeigen"),
+            "changed": nmsg("%(num)s Änderung – anzeigen", "%(num)s Änderungen – anzeigen"),
+            "notice_review": nmsg(
+                "%(num)s Änderung in der Warteschlange – anzeigen", "%(num)s Änderungen in der Warteschlange – anzeigen"
+            ),
             "paused": same(_("Live-Aktualisierung pausiert.")),
             "resumed": same(_("Live-Aktualisierung fortgesetzt.")),
         },
