@@ -1,15 +1,17 @@
 """Writes of the moderation: screening new contributions, flags, decisions, blocks.
 
-Every change queues its live events on the session; the commit publishes them. A contribution
-that is not public publishes nothing on a public channel: its only event goes to the
-organisation's moderation channel (``ReviewQueueChanged``). When it becomes public (approved,
-flags dismissed) the public event follows then, and the thread or list updates live.
+Three kinds of contribution pass the moderation (``Target``): comments, proposals and the
+questions asked in a meeting. Every change queues its live events on the session; the commit
+publishes them. A contribution that is not public publishes nothing on a public channel: its only
+event goes to the organisation's moderation channel (``ReviewQueueChanged``). When it becomes
+public (approved, flags dismissed) the public event follows then, and the thread, list or
+meeting room updates live.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,11 +25,13 @@ from beteiligung.db import insert_ignoring_duplicates
 from beteiligung.live.events import (
     CommentChanged,
     CommentPosted,
+    MeetingQuestionsChanged,
     ProposalRemoved,
     ProposalSubmitted,
     ReviewQueueChanged,
 )
 from beteiligung.live.publish import queue_event
+from beteiligung.meetings.models import MeetingQuestion
 from beteiligung.moderation.checks import AuthorHistory, Limits, check_submission, parse_blocklist
 from beteiligung.moderation.models import (
     Block,
@@ -44,7 +48,7 @@ from beteiligung.moderation.states import ModerationMode, Visibility
 from beteiligung.notifications.actions import notify
 from beteiligung.proposals.models import Proposal
 
-Target = Comment | Proposal
+Target = Comment | Proposal | MeetingQuestion
 TRUSTED_ROLES = frozenset({Role.MODERATOR, Role.STAFF, Role.ADMIN})
 
 
@@ -117,8 +121,31 @@ async def author_history(
             Proposal.author_id == user_id, Proposal.created_at > since
         )
     )
-    posts = tuple((when, text) for when, text in [*comments.all(), *proposals.all()])
+    questions = await db.execute(
+        select(MeetingQuestion.created_at, MeetingQuestion.body).where(
+            MeetingQuestion.author_id == user_id, MeetingQuestion.created_at > since
+        )
+    )
+    posts = tuple((when, text) for when, text in [*comments.all(), *proposals.all(), *questions.all()])
     return AuthorHistory(account_created_at=account_created_at, recent_posts=posts)
+
+
+# A guest has no account whose age could count: the new-account check never applies to them.
+GUEST_ACCOUNT_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def guest_history(db: AsyncSession, meeting_id: int, voter_key: str, now: datetime) -> AuthorHistory:
+    """A guest's questions in the meeting (their only contributions), for the repeat and rate
+    checks; a guest is known by the session's voter key only."""
+    rows = await db.execute(
+        select(MeetingQuestion.created_at, MeetingQuestion.body).where(
+            MeetingQuestion.meeting_id == meeting_id,
+            MeetingQuestion.voter_key == voter_key,
+            MeetingQuestion.created_at > now - timedelta(hours=24),
+        )
+    )
+    posts = tuple((when, text) for when, text in rows.all())
+    return AuthorHistory(account_created_at=GUEST_ACCOUNT_CREATED, recent_posts=posts)
 
 
 async def screen(
@@ -151,6 +178,41 @@ async def screen(
     return PUBLISH
 
 
+async def screen_question(
+    db: AsyncSession,
+    *,
+    actor: Actor,
+    account_created_at: datetime | None,
+    org_id: int,
+    meeting_id: int,
+    mode: ModerationMode,
+    voter_key: str,
+    text: str,
+    now: datetime,
+) -> Screening:
+    """Decide whether a question asked in a meeting reaches the room at once.
+
+    Moderators and staff publish at once. Residents pass the same automatic checks as in a
+    consultation; guests (no account) the content checks and, by their voter key, the repeat and
+    rate checks over their questions in this meeting. Then the meeting's mode: pre-moderation
+    holds every question (with the checks' reasons, if any, for the moderators), post-moderation
+    holds only what a check caught.
+    """
+    if actor.roles & TRUSTED_ROLES:
+        return PUBLISH
+    settings = await get_settings(db, org_id)
+    if actor.user_id is not None and account_created_at is not None:
+        history = await author_history(db, actor.user_id, account_created_at, now)
+    else:
+        history = await guest_history(db, meeting_id, voter_key, now)
+    reasons = tuple(check_submission(text, history, limits_of(settings), now))
+    if mode == ModerationMode.PRE:
+        return Screening(Visibility.HELD, Trigger.PRE, reasons)
+    if reasons:
+        return Screening(Visibility.HELD, Trigger.AUTO, reasons)
+    return PUBLISH
+
+
 async def active_block_until(db: AsyncSession, org_id: int, user_id: int, now: datetime) -> datetime | None:
     """When the user's longest running block in the organisation ends (None: not blocked)."""
     until = await db.scalar(
@@ -165,13 +227,28 @@ async def active_block_until(db: AsyncSession, org_id: int, user_id: int, now: d
 
 
 def _target_ids(target: Target) -> dict[str, int | None]:
+    return {
+        "comment_id": target.id if isinstance(target, Comment) else None,
+        "proposal_id": target.id if isinstance(target, Proposal) else None,
+        "meeting_question_id": target.id if isinstance(target, MeetingQuestion) else None,
+    }
+
+
+def target_kind(target: Target) -> str:
+    """The name of the target's kind in the audit log."""
     if isinstance(target, Comment):
-        return {"comment_id": target.id, "proposal_id": None}
-    return {"comment_id": None, "proposal_id": target.id}
+        return "comment"
+    if isinstance(target, Proposal):
+        return "proposal"
+    return "meeting_question"
 
 
 async def review_of(db: AsyncSession, target: Target) -> Review | None:
-    column = Review.comment_id if isinstance(target, Comment) else Review.proposal_id
+    column = {
+        "comment": Review.comment_id,
+        "proposal": Review.proposal_id,
+        "meeting_question": Review.meeting_question_id,
+    }[target_kind(target)]
     return (await db.scalars(select(Review).where(column == target.id))).first()
 
 
@@ -228,7 +305,10 @@ async def flag_target(
     now: datetime,
 ) -> bool:
     """A resident's report; once per person and contribution (False: already flagged). At the
-    organisation's threshold of open flags a public contribution is held pending review."""
+    organisation's threshold of open flags a public contribution is held pending review.
+    Meeting questions are not flagged (the room's moderation sees them before or as they go out)."""
+    if isinstance(target, MeetingQuestion):
+        return False
     inserted = await insert_ignoring_duplicates(
         db,
         Flag.__table__,
@@ -237,7 +317,8 @@ async def flag_target(
             "reason": reason.value,
             "text": text,
             "resolved_at": None,
-            **_target_ids(target),
+            "comment_id": target.id if isinstance(target, Comment) else None,
+            "proposal_id": target.id if isinstance(target, Proposal) else None,
         },
     )
     if not inserted:
@@ -259,6 +340,8 @@ async def flag_target(
 
 
 async def open_flag_count(db: AsyncSession, target: Target) -> int:
+    if isinstance(target, MeetingQuestion):
+        return 0
     column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
     return int(
         await db.scalar(select(func.count()).where(column == target.id, Flag.resolved_at.is_(None))) or 0
@@ -281,6 +364,12 @@ def _set_visibility(db: AsyncSession, target: Target, visibility: Visibility) ->
         elif was_public or visibility == Visibility.HIDDEN:
             queue_event(db, CommentChanged(**ids))  # type: ignore[arg-type]
         return
+    if isinstance(target, MeetingQuestion):
+        # Approved: the question appears in the room. Hidden: its placeholder does. A question
+        # going from held to held (an edit request) changes nothing the room shows.
+        if now_public != was_public or visibility == Visibility.HIDDEN:
+            queue_event(db, MeetingQuestionsChanged(meeting_id=target.meeting_id))
+        return
     if now_public and not was_public:
         queue_event(db, ProposalSubmitted(consultation_id=target.consultation_id, proposal_id=target.id))
     elif was_public:
@@ -300,6 +389,8 @@ async def load_target(db: AsyncSession, review: Review) -> Target:
     target: Target | None
     if review.comment_id is not None:
         target = await db.get(Comment, review.comment_id)
+    elif review.meeting_question_id is not None:
+        target = await db.get(MeetingQuestion, review.meeting_question_id)
     else:
         target = await db.get(Proposal, review.proposal_id)
     assert target is not None
@@ -313,6 +404,8 @@ def excerpt(target: Target, length: int = 60) -> str:
 
 async def target_link(db: AsyncSession, target: Target) -> str:
     """Where the contribution lives (for the author's notification and the queue)."""
+    if isinstance(target, MeetingQuestion):
+        return f"/veranstaltungen/{target.meeting_id}#frage-{target.id}"
     if isinstance(target, Proposal):
         return f"/vorschlaege/{target.id}"
     if target.proposal_id:
@@ -333,7 +426,10 @@ async def decide(
 ) -> Outcome:
     """Apply one decision and write its audit entry; the caller commits (bulk decisions commit
     once). Deciding is conditional on the review still being open, so of two moderators racing
-    (a claim expired under one of them) exactly one decision counts."""
+    (a claim expired under one of them) exactly one decision counts. A meeting question cannot be
+    sent back for revision (its asker cannot edit it): callers offer approve or hide for it."""
+    if decision == Decision.REQUEST_EDIT and review.meeting_question_id is not None:
+        raise ValueError("a meeting question cannot be sent back for revision")
     status = {
         Decision.APPROVE: ReviewStatus.APPROVED,
         Decision.HIDE: ReviewStatus.HIDDEN,
@@ -363,13 +459,14 @@ async def decide(
         _set_visibility(db, target, Visibility.HIDDEN)
     else:
         _set_visibility(db, target, Visibility.HELD)
-    flag_column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
-    await db.execute(
-        update(Flag)
-        .where(flag_column == target.id, Flag.resolved_at.is_(None))
-        .values(resolved_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    if not isinstance(target, MeetingQuestion):
+        flag_column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
+        await db.execute(
+            update(Flag)
+            .where(flag_column == target.id, Flag.resolved_at.is_(None))
+            .values(resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.add(
         ModerationLog(
             organisation_id=review.organisation_id,
@@ -378,7 +475,7 @@ async def decide(
             moderator_id=moderator.user_id,
             moderator_name=moderator.display_name or "",
             action=LogAction(decision),
-            target_kind="comment" if isinstance(target, Comment) else "proposal",
+            target_kind=target_kind(target),
             target_id=target.id,
             rule=rule,
             reason_text=reason_text,

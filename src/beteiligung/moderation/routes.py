@@ -77,6 +77,9 @@ def claims_of(request: Req) -> Claims:
 # -- the queue ----------------------------------------------------------------------------------
 
 
+NO_CONSULTATION = "ohne"  # ?verfahren=ohne: items outside every consultation (the town's own meetings)
+
+
 def _filters(verfahren: str, grund: str) -> tuple[int | None, Trigger | None]:
     consultation_id = int(verfahren) if verfahren.isdigit() else None
     try:
@@ -115,14 +118,18 @@ async def queue_response(
     org_id = request.state.org.id
     mark = await watermark(request)
     consultation_id, trigger = _filters(verfahren, grund)
-    queue = await load_queue(db, org_id, consultation_id=consultation_id, trigger=trigger)
+    without = verfahren == NO_CONSULTATION
+    queue = await load_queue(
+        db, org_id, consultation_id=consultation_id, without_consultation=without, trigger=trigger
+    )
     holders = await claims_of(request).holders([i.review.id for i in queue.items])
     for item in queue.items:
         item.claim = holders.get(item.review.id)
     query = "&".join(f"{k}={v}" for k, v in (("verfahren", verfahren), ("grund", grund)) if v)
     context = {
         "queue": queue,
-        "filter_consultation": consultation_id,
+        "filter_consultation": NO_CONSULTATION if without else consultation_id,
+        "no_consultation": NO_CONSULTATION,
         "filter_trigger": trigger.value if trigger else "",
         "filter_query": query,
         "trigger_names": TRIGGER_NAMES,
@@ -257,7 +264,15 @@ async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) 
             raise ActionConflict(detail=_("Dieser Beitrag ist in Bearbeitung von %(name)s.", name=claim.name))
         raise ActionConflict(detail=_("Bitte übernehmen Sie den Beitrag, bevor Sie entscheiden."))
     form = DecisionForm(data)
-    if not form.validate():
+    valid = form.validate()
+    if valid and review.meeting_question_id is not None and form.cleaned["decision"] == Decision.REQUEST_EDIT:
+        # The asker cannot edit a question: it is approved or hidden.
+        form.add_error(
+            "decision",
+            _("Eine Frage aus einer Veranstaltung kann nur freigegeben oder ausgeblendet werden."),
+        )
+        valid = False
+    if not valid:
         return await queue_response(
             request,
             db_session,

@@ -20,8 +20,12 @@ class ModerationStats:
     approved_pre: int = 0
 
 
-async def moderation_stats(db: AsyncSession, consultation_id: int) -> ModerationStats:
-    """One grouped query over the consultation's decided reviews."""
+async def moderation_stats(db: AsyncSession, consultation_id: int | None) -> ModerationStats:
+    """One grouped query over the consultation's decided reviews (its comments, proposals and
+    the questions of its meetings). ``None`` (a meeting of the organisation itself, outside every
+    consultation) has no consultation statistics: empty, never the reviews of every such meeting."""
+    if consultation_id is None:
+        return ModerationStats()
     rows = await db.execute(
         select(Review.status, Review.rule, Review.trigger, func.count())
         .where(
