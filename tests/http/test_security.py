@@ -131,6 +131,8 @@ GET_POLICY: dict[str, dict[str, int]] = {
             "/veranstaltungen/{meeting_id}/video",
             "/veranstaltungen/{meeting_id}/kalender.ics",
             "/live/veranstaltungen/{meeting_id}",
+            "/veranstaltungen/{meeting_id}/praesentation",
+            "/veranstaltungen/{meeting_id}/praesentation/live/{teil}",
             # Meetings: presenter view and minutes (public paths) go here.
         ]
     },
