@@ -175,3 +175,36 @@ async def test_parts_calendar_and_video(client, settings):
     assert r.status_code == 200 and '<iframe class="meeting-video__frame" src="https://bbb.stadt.lueneburg.de/b/isek-2030"' in r.text
     r = await client.get(f"/veranstaltungen/{meeting_id}?video=1")
     assert "<iframe" in r.text
+
+
+async def test_ending_closes_the_open_poll_and_the_current_speaker(client, settings):
+    from sqlalchemy import select
+
+    from beteiligung.meetings.models import (
+        MeetingPoll,
+        MeetingPollOption,
+        MeetingSpeaker,
+        PollState,
+        SpeakerStatus,
+    )
+
+    meeting_id = await make_meeting(settings, state="live")
+
+    async def arrange(db: Any) -> None:
+        poll = MeetingPoll(meeting_id=meeting_id, question="Weiter so?", state=PollState.OPEN)
+        poll.options = [MeetingPollOption(position=1, label="Ja"), MeetingPollOption(position=2, label="Nein")]
+        db.add(poll)
+        db.add(
+            MeetingSpeaker(
+                meeting_id=meeting_id, voter_key="g:x", display_name="Gast", position=1, status=SpeakerStatus.SPEAKING
+            )
+        )
+
+    await run_sql(settings, arrange)
+    await make_user(settings, email="staff@example.org", role="staff", display_name="Stadtentwicklung")
+    await login(client, "staff@example.org")
+    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
+    assert r.status_code == 303
+    polls = await run_sql(settings, lambda db: db.scalars(select(MeetingPoll.state)))
+    speakers = await run_sql(settings, lambda db: db.scalars(select(MeetingSpeaker.status)))
+    assert list(polls) == [PollState.CLOSED] and list(speakers) == [SpeakerStatus.DONE]

@@ -92,8 +92,12 @@ async def change_state(db: AsyncSession, meeting: Meeting, target: MeetingState,
             first.started_at = first.started_at or now
     elif target == MeetingState.ENDED:
         meeting.ended_at = now
-        from beteiligung.meetings import minutes
+        from beteiligung.meetings import minutes, polls, speakers
 
+        # An open poll closes (its results are final), the current speaker is done; then the
+        # minutes are drafted from that final state.
+        await polls.close_open_polls(db, meeting, now)
+        await speakers.close_list(db, meeting, now)
         await minutes.on_meeting_ended(db, meeting, now)
     queue_event(db, MeetingStateChanged(meeting_id=meeting.id))
     await db.commit()
