@@ -252,7 +252,7 @@ async def test_claims_keep_two_moderators_apart(client, settings):
     assert r.status_code == 409  # decided already
 
 
-async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, settings):
+async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, settings, mailbox):
     await _setup(settings, moderation_mode="pre")
 
     async def spam(db: Any) -> list[int]:
@@ -295,6 +295,9 @@ async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, s
     assert r.status_code == 200 and "0 Beiträge warten" in r.text
     assert "50 Beiträge entschieden" in json.loads(r.headers["hx-trigger"])["bt:announce"]["message"]
     assert await _count(settings, select(func.count()).select_from(ModerationLog)) == 50
+    # The author hears of it by e-mail as well: once for the whole action, not fifty times.
+    mails = mailbox.to("a@example.org")
+    assert len(mails) == 1 and "Netiquette" in mailbox.text(mails[0])
     assert (
         await _count(
             settings, select(func.count()).select_from(Review).where(Review.status == ReviewStatus.HIDDEN)
@@ -440,4 +443,16 @@ async def test_unknown_review_and_bad_input_are_4xx(client, settings):
     assert (await client.get("/vorschlaege/999999/melden")).status_code == 404
     r = await post_form(client, "/moderation/sammelaktion", {"decision": "approve", "ids": "nix"})
     assert r.status_code == 422
+    # A note that is too long comes back beside its field, the text kept.
+    await _logout(client)
+    await login(client, "a@example.org")
+    cid = await _comment(client, "Mehr Fahrradbügel am Bahnhof.")
+    await _logout(client)
+    await login(client, "b@example.org")
+    await post_form(client, f"/kommentare/{cid}/melden", {"reason": "spam", "text": ""})
+    await _logout(client)
+    await login(client, "mod@example.org")
+    review_id = await _review_id(settings, cid)
+    r = await post_form(client, f"/moderation/{review_id}/notiz", {"note": "Lang " * 500})
+    assert r.status_code == 422 and "höchstens" in r.text and "Lang Lang" in r.text
     assert Proposal  # imported for the model registry

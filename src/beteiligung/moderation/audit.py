@@ -91,6 +91,15 @@ async def target_links(db: AsyncSession, entries: Sequence[ModerationLog]) -> di
                 if proposal_id
                 else f"/vorhaben/{slug}#comment-{cid}"
             )
+    question_ids = {e.target_id for e in entries if e.target_kind == "meeting_question"}
+    if question_ids:
+        from beteiligung.meetings.models import MeetingQuestion
+
+        rows = await db.execute(
+            select(MeetingQuestion.id, MeetingQuestion.meeting_id).where(MeetingQuestion.id.in_(question_ids))
+        )
+        for qid, meeting_id in rows.all():
+            links[("meeting_question", qid)] = f"/veranstaltungen/{meeting_id}#frage-{qid}"
     for e in entries:
         if e.target_kind == "proposal":
             links[("proposal", e.target_id)] = f"/vorschlaege/{e.target_id}"

@@ -108,6 +108,7 @@ async def queue_response(
     verfahren: str = "",
     grund: str = "",
     forms: dict[int, DecisionForm] | None = None,
+    note_forms: dict[int, NoteForm] | None = None,
     bulk_form: BulkForm | None = None,
     status: int = 200,
     announce: str | None = None,
@@ -140,6 +141,7 @@ async def queue_response(
         "decision_forms": forms or {},
         "new_decision_form": _decision_form,
         "new_note_form": _note_form,
+        "note_forms": note_forms or {},
         "bulk_form": bulk_form or BulkForm(),
         "me": request.state.actor.user_id,
         "focus": focus,
@@ -342,9 +344,14 @@ async def note_submit(request: Req, db_session: DB, review_id: FromPath[int]) ->
     review = await _review_or_404(request, db_session, review_id)
     data = await form_data(request)
     form = NoteForm(data)
+    form.id = f"note-{review.id}"  # type: ignore[misc]
     if not form.validate():
         return await queue_response(
-            request, db_session, **_filter_args(data), status=HTTP_422_UNPROCESSABLE_ENTITY
+            request,
+            db_session,
+            **_filter_args(data),
+            note_forms={review.id: form},
+            status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
     await actions.save_note(db_session, review=review, note=form.cleaned["note"])
     message = _("Die Notiz ist gespeichert.")
@@ -393,6 +400,14 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
             skipped += 1
     await db_session.commit()
     await claims_of(request).forget(decided)
+    # The authors hear of hides and edit requests by e-mail too: one mail per author and action
+    # (a spam wave from one account is one mail, not fifty).
+    mailed: set[int] = set()
+    for review_id in decided:
+        review = await get_review(db_session, request.state.org.id, review_id)
+        if review is not None and review.author_id is not None and review.author_id not in mailed:
+            mailed.add(review.author_id)
+            await _mail_author(request, db_session, review, form.cleaned["decision"], form.rule, "")
     message = ngettext("%(num)s Beitrag entschieden.", "%(num)s Beiträge entschieden.", len(decided))
     if skipped:
         message += " " + ngettext(
