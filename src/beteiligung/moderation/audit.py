@@ -95,10 +95,10 @@ async def target_links(db: AsyncSession, entries: Sequence[ModerationLog]) -> di
     if question_ids:
         from beteiligung.meetings.models import MeetingQuestion
 
-        rows = await db.execute(
+        questions = await db.execute(
             select(MeetingQuestion.id, MeetingQuestion.meeting_id).where(MeetingQuestion.id.in_(question_ids))
         )
-        for qid, meeting_id in rows.all():
+        for qid, meeting_id in questions.all():
             links[("meeting_question", qid)] = f"/veranstaltungen/{meeting_id}#frage-{qid}"
     for e in entries:
         if e.target_kind == "proposal":
