@@ -133,6 +133,8 @@ GET_POLICY: dict[str, dict[str, int]] = {
             "/live/veranstaltungen/{meeting_id}",
             "/veranstaltungen/{meeting_id}/praesentation",
             "/veranstaltungen/{meeting_id}/praesentation/live/{teil}",
+            "/veranstaltungen/{meeting_id}/protokoll",
+            "/veranstaltungen/{meeting_id}/protokoll.md",
             # Meetings: presenter view and minutes (public paths) go here.
         ]
     },
@@ -142,6 +144,7 @@ GET_POLICY: dict[str, dict[str, int]] = {
             ("/verwaltung/veranstaltungen", 200),
             ("/verwaltung/veranstaltungen/neu", 200),
             ("/verwaltung/veranstaltungen/{meeting_id}", 404),
+            ("/verwaltung/veranstaltungen/{meeting_id}/protokoll", 404),
             # Meetings: staff-only GET paths go here.
         ]
     },

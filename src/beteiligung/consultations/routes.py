@@ -25,6 +25,7 @@ from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
+from beteiligung.meetings.minutes import consultation_meetings
 from beteiligung.moderation.states import MODE_NAMES
 from beteiligung.moderation.stats import moderation_stats
 from beteiligung.surveys.views import consultation_cards
@@ -124,7 +125,9 @@ async def consultation_page_response(
     )
     if not block or request.headers.get("hx-request") != "true":  # the full page
         ctx.update(
-            moderation_stats=await moderation_stats(db, consultation.id), moderation_mode_names=MODE_NAMES
+            moderation_stats=await moderation_stats(db, consultation.id),
+            moderation_mode_names=MODE_NAMES,
+            meetings=await consultation_meetings(db, consultation),
         )
     thread_block = block in THREAD_BLOCKS and request.headers.get("hx-request") == "true"
     template = THREAD_TEMPLATE if thread_block else "consultations/page.html"
