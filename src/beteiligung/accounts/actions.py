@@ -385,6 +385,9 @@ async def delete_account(db: AsyncSession, *, user: User) -> None:
     from beteiligung.surveys.privacy import forget_survey_drafts  # sent responses stay, anonymised
 
     await forget_survey_drafts(db, user.id)
+    from beteiligung.meetings.privacy import forget_meeting_entries  # questions and votes stay, anonymised
+
+    await forget_meeting_entries(db, user.id, user.display_name)
     await db.delete(user)
     await db.commit()
 

@@ -52,4 +52,7 @@ async def export_user_data(db: AsyncSession, user: User) -> dict[str, Any]:
     from beteiligung.surveys.privacy import survey_answers_of  # answers hang off the response
 
     data["tables"]["survey_answer"] = await survey_answers_of(db, user.id)
+    from beteiligung.meetings.privacy import add_meeting_details  # titles, questions, chosen options
+
+    await add_meeting_details(db, user.id, data["tables"])
     return data
