@@ -52,7 +52,9 @@ async def test_demo_loads_once_with_exact_counters_and_the_apps_rules(settings):
         assert first["consultation"] == 4 and first["proposal"] == 13
         assert first["support"] >= 30 and first["comment"] >= 40 and first["comment_vote"] >= 60
         # The moderation's tables are in the second run's comparison, and not empty.
-        assert first["review"] == 7 and first["flag"] == 5 and first["moderation_log"] == 1
+        # Six of the reviews and five log entries are the live meeting's pre-moderated questions.
+        assert first["review"] == 13 and first["flag"] == 5 and first["moderation_log"] == 6
+        assert first["meeting"] == 3 and first["meeting_question_vote"] >= 15
         assert first["notification"] >= 1
 
         async with config.get_session() as db:
@@ -165,11 +167,12 @@ async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_
             assert {login.email for login in DEMO_LOGINS} <= {u.email for u in users}
             assert all(now - u.created_at > timedelta(hours=limits.new_account_hours) for u in users)
 
-            # The queue: four pre-moderated items, one flagged, one held by the link check.
+            # The queue: five pre-moderated items (one a question in the live meeting), one
+            # flagged, one held by the link check.
             queue = await load_queue(db, org.id)
-            assert queue.total == len(queue.items) == 6
+            assert queue.total == len(queue.items) == 7
             assert Counter(i.review.trigger for i in queue.items) == {
-                Trigger.PRE: 4,
+                Trigger.PRE: 5,
                 Trigger.FLAGS: 1,
                 Trigger.AUTO: 1,
             }
@@ -182,9 +185,9 @@ async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_
                 assert item.author.email not in {login.email for login in DEMO_LOGINS}, "residents wrote them"
 
             pre = by_trigger[Trigger.PRE]
-            assert {i.kind for i in pre} == {"comment", "proposal"} and len(pre) == 4
+            assert {i.kind for i in pre} == {"comment", "proposal", "question"} and len(pre) == 5
             for item in pre:
-                target = item.comment or item.proposal
+                target = item.comment or item.proposal or item.question
                 assert item.consultation.id == arbeit.id and target.visibility == Visibility.HELD
                 if item.comment is not None:
                     assert (
@@ -211,7 +214,9 @@ async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_
             assert hidden_review.rule == 2 and hidden_review.reason_text and hidden_review.decided_by_id
             hidden = await db.get(Comment, hidden_review.comment_id)
             assert hidden.visibility == Visibility.HIDDEN and hidden.parent_id is not None
-            (entry,) = (await db.scalars(select(ModerationLog))).all()
+            (entry,) = (
+                await db.scalars(select(ModerationLog).where(ModerationLog.target_kind == "comment"))
+            ).all()
             assert (entry.action, entry.target_kind, entry.target_id, entry.rule) == (
                 LogAction.HIDE,
                 "comment",
@@ -251,7 +256,127 @@ async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_
     # The demo moderator's queue, without any e-mail address.
     await login(client, "moderation@demo.beteiligung.invalid")
     r = await client.get("/moderation")
-    assert r.status_code == 200 and "6 Beiträge warten" in r.text
+    assert r.status_code == 200 and "7 Beiträge warten" in r.text
+    assert "Parkgebühren senken" in r.text, "the held meeting question waits in the queue"
     assert held_proposal.title in r.text and "glasfaser-angebote.example" in r.text
     assert "@demo.beteiligung.invalid" not in r.text
     assert demo_moderation.HELD_PROPOSAL.title == held_proposal.title
+
+
+async def test_demo_meetings_one_in_each_state_with_exact_counters(app, client, settings):
+    """The ISEK consultation has a live, a scheduled and an ended meeting; every counter equals
+    its rows, held questions stay out of the room, and the ended one's minutes are published."""
+    from beteiligung.meetings.models import (
+        Meeting,
+        MeetingFormat,
+        MeetingPoll,
+        MeetingQuestion,
+        MeetingSpeaker,
+        MeetingState,
+        PollState,
+        QuestionStatus,
+        SpeakerStatus,
+        VideoKind,
+    )
+    from beteiligung.meetings.routes import embed_allowed
+    from beteiligung.moderation.states import Visibility as V
+
+    await reset_database(settings)
+    config = make_alchemy_config(settings)
+    try:
+        async with config.get_session() as db:
+            org, _ = await seed_demo(db)
+            now = utcnow()
+            arbeit = (await db.scalars(select(Consultation).where(Consultation.slug == ARBEIT_SLUG))).one()
+            meetings = {
+                m.state: m
+                for m in (await db.scalars(select(Meeting).where(Meeting.consultation_id == arbeit.id))).all()
+            }
+            assert set(meetings) == set(MeetingState)
+            live, scheduled, ended = (
+                meetings[s] for s in (MeetingState.LIVE, MeetingState.SCHEDULED, MeetingState.ENDED)
+            )
+
+            # Counters equal their rows (and a single-choice ballot chose exactly one option).
+            for sql in (
+                "SELECT count(*) FROM meeting_question q WHERE q.vote_count <> "
+                "(SELECT count(*) FROM meeting_question_vote v WHERE v.question_id = q.id)",
+                "SELECT count(*) FROM meeting_poll p WHERE p.ballot_count <> "
+                "(SELECT count(*) FROM meeting_poll_ballot b WHERE b.poll_id = p.id)",
+                "SELECT count(*) FROM meeting_poll_option o WHERE o.vote_count <> "
+                "(SELECT count(*) FROM meeting_poll_choice c WHERE c.option_id = o.id)",
+                "SELECT count(*) FROM meeting_poll_ballot b JOIN meeting_poll p ON p.id = b.poll_id "
+                "WHERE (SELECT count(*) FROM meeting_poll_choice c WHERE c.ballot_id = b.id) = 0 OR "
+                "(NOT p.multiple AND (SELECT count(*) FROM meeting_poll_choice c WHERE c.ballot_id = b.id) <> 1)",
+                "SELECT count(*) FROM meeting_poll_choice c JOIN meeting_poll_ballot b ON b.id = c.ballot_id "
+                "JOIN meeting_poll_option o ON o.id = c.option_id WHERE o.poll_id <> b.poll_id",
+                # nobody upvotes their own question
+                "SELECT count(*) FROM meeting_question_vote v JOIN meeting_question q ON q.id = v.question_id "
+                "WHERE v.voter_key = q.voter_key",
+            ):
+                assert not await _scalar(db, sql), sql
+
+            # Live: started, on item 2 of 4, guests welcome, questions pre-moderated.
+            assert live.title == "Virtuelle Bürgerversammlung: Stadt der Arbeit und Ideen"
+            assert live.started_at is not None and live.started_at < now and live.ends_at > now
+            assert len(live.agenda) == 4 and live.current_item is live.agenda[1]
+            assert live.allow_guests and live.question_moderation == ModerationMode.PRE
+            questions = (
+                await db.scalars(select(MeetingQuestion).where(MeetingQuestion.meeting_id == live.id))
+            ).all()
+            public = [q for q in questions if q.visibility == V.PUBLISHED]
+            (held,) = [q for q in questions if q.visibility == V.HELD]
+            assert len(public) == 5 and sum(q.vote_count > 0 for q in public) >= 4
+            assert any(q.guest_name for q in public), "a guest asked too"
+            (answered,) = [q for q in public if q.status == QuestionStatus.ANSWERED]
+            assert answered.answer_note and answered.answered_at
+            (spotlight,) = [q for q in public if q.status == QuestionStatus.SPOTLIGHT]
+            assert live.spotlight_question_id == spotlight.id
+            review = (await db.scalars(select(Review).where(Review.meeting_question_id == held.id))).one()
+            assert (review.status, review.trigger) == (ReviewStatus.OPEN, Trigger.PRE)
+            approved = (
+                await db.scalars(select(Review).where(Review.meeting_question_id.in_([q.id for q in public])))
+            ).all()
+            assert len(approved) == 5 and {r.status for r in approved} == {ReviewStatus.APPROVED}
+            polls = (await db.scalars(select(MeetingPoll).where(MeetingPoll.meeting_id == live.id))).all()
+            (open_poll,) = [p for p in polls if p.state == PollState.OPEN]
+            assert len(open_poll.options) == 3 and open_poll.ballot_count > 0
+            assert any(p.state == PollState.CLOSED and p.ballot_count for p in polls)
+            speakers = (
+                await db.scalars(select(MeetingSpeaker).where(MeetingSpeaker.meeting_id == live.id))
+            ).all()
+            assert sum(s.status == SpeakerStatus.WAITING for s in speakers) == 2
+
+            # Scheduled next week: hybrid in the Rathaus, a BigBlueButton room the town allows.
+            assert scheduled.starts_at > now and scheduled.format == MeetingFormat.HYBRID
+            assert "Huldigungssaal" in scheduled.place and "Am Ochsenmarkt 1" in scheduled.place
+            assert scheduled.video_kind == VideoKind.BIGBLUEBUTTON
+            assert scheduled.video_url.startswith("https://bbb.stadt.lueneburg.de/")
+            assert embed_allowed(scheduled, org.embed_origins)
+
+            # Ended with published minutes drafted from its rows.
+            assert ended.ended_at is not None and ended.ended_at < now
+            assert ended.minutes_published_at is not None and ended.minutes_published_at <= now
+            assert (
+                "## Tagesordnung" in ended.minutes
+                and "Wie haben Sie von dieser Veranstaltung" in ended.minutes
+            )
+            assert (
+                "(zur Geschäftsordnung)" in ended.minutes
+                and "| Zeitung oder Radio | 4 | 40 % |" in ended.minutes
+            )
+            held_text, spotlight_text = held.body, spotlight.body
+    finally:
+        await config.get_engine().dispose()
+
+    r = await client.get(f"/vorhaben/{ARBEIT_SLUG}")
+    assert r.status_code == 200 and 'id="veranstaltungen"' in r.text
+    for m in (live, scheduled, ended):
+        assert f'href="/veranstaltungen/{m.id}"' in r.text
+    assert f'href="/veranstaltungen/{ended.id}/protokoll"' in r.text
+    assert f'href="/veranstaltungen/{live.id}/protokoll"' not in r.text
+    r = await client.get(f"/veranstaltungen/{live.id}")
+    assert r.status_code == 200 and spotlight_text[:40] in r.text and held_text[:40] not in r.text
+    r = await client.get(f"/veranstaltungen/{ended.id}/protokoll")
+    assert r.status_code == 200 and "<table>" in r.text and "Entwurf" not in r.text
+    assert (await client.get(f"/veranstaltungen/{live.id}/protokoll")).status_code == 404

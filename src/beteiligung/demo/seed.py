@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
 from beteiligung.db import utcnow
+from beteiligung.demo.meetings import seed_meetings
 from beteiligung.demo.moderation import seed_moderation
 from beteiligung.demo.participation import seed_participation
 from beteiligung.demo.surveys import seed_surveys
@@ -107,6 +108,8 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
     if await seed_participation(db, org, users, now):
         created = True
     if await seed_moderation(db, org, users, now):
+        created = True
+    if await seed_meetings(db, org, users, now):
         created = True
     if await seed_surveys(db, org, now):
         created = True
