@@ -140,7 +140,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     logging_plugin = StructlogPlugin(
         config=StructlogConfig(
-            structlog_logging_config=StructLoggingConfig(log_exceptions="debug"),
+            structlog_logging_config=StructLoggingConfig(
+                log_exceptions="debug",
+                # Tests swap sys.stdout per test (pytest's capture): a logger cached in one test
+                # would write to that test's closed file in the next. Production keeps the cache.
+                cache_logger_on_first_use=settings.env != "test",
+            ),
             middleware_logging_config=LoggingMiddlewareConfig(
                 # No query (tokens), no body, no headers, no cookies, no client address (DS-07).
                 request_log_fields=("path", "method"),
