@@ -43,7 +43,9 @@ async def test_staff_creates_runs_and_ends_a_meeting(client, settings):
     r = await post_form(
         client,
         "/verwaltung/veranstaltungen/neu",
-        _form(ends_at="12.03.2031 17:00", place="", video_url="http://insecure.example", speaking_seconds="5"),
+        _form(
+            ends_at="12.03.2031 17:00", place="", video_url="http://insecure.example", speaking_seconds="5"
+        ),
     )
     assert r.status_code == 422
     for message in (
@@ -54,7 +56,9 @@ async def test_staff_creates_runs_and_ends_a_meeting(client, settings):
     ):
         assert message in r.text
     assert "Bürgerversammlung Innenstadt" in r.text
-    r = await post_form(client, "/verwaltung/veranstaltungen/neu", _form(title="<script>x</script> Versammlung"))
+    r = await post_form(
+        client, "/verwaltung/veranstaltungen/neu", _form(title="<script>x</script> Versammlung")
+    )
     assert r.status_code == 303, r.text
     url = r.headers["location"]
     meeting_id = int(url.rsplit("/", 1)[1])
@@ -68,7 +72,9 @@ async def test_staff_creates_runs_and_ends_a_meeting(client, settings):
 
     r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
     assert r.status_code == 409  # scheduled → ended is not a transition
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "live"}, htmx=True)
+    r = await post_form(
+        client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "live"}, htmx=True
+    )
     assert r.status_code == 200 and f'id="meeting-{meeting_id}-state"' in r.text and "<html" not in r.text
     meeting = await _meeting(settings, meeting_id)
     assert meeting.state == MeetingState.LIVE and meeting.current_item_id == meeting.agenda[0].id
@@ -171,10 +177,19 @@ async def test_parts_calendar_and_video(client, settings):
     )
     page = await client.get(f"/veranstaltungen/{meeting_id}")
     assert "Videokonferenz hier einbetten" in page.text and "<iframe" not in page.text
+    assert "frame-src" not in page.headers["content-security-policy"]
+    assert page.headers["permissions-policy"].startswith("camera=()")
     r = await client.get(f"/veranstaltungen/{meeting_id}/video", headers=HX)
-    assert r.status_code == 200 and '<iframe class="meeting-video__frame" src="https://bbb.stadt.lueneburg.de/b/isek-2030"' in r.text
+    assert r.status_code == 200 and r.headers["hx-redirect"] == f"/veranstaltungen/{meeting_id}?video=1#video"
     r = await client.get(f"/veranstaltungen/{meeting_id}?video=1")
-    assert "<iframe" in r.text
+    assert '<iframe class="meeting-video__frame" src="https://bbb.stadt.lueneburg.de/b/isek-2030"' in r.text
+    # Exactly that origin may be framed and use camera and microphone; the marker header is gone.
+    assert r.headers["content-security-policy"].endswith("; frame-src https://bbb.stadt.lueneburg.de")
+    assert 'camera=(self "https://bbb.stadt.lueneburg.de")' in r.headers["permissions-policy"]
+    assert "x-beteiligung-frame-origin" not in r.headers
+    # A live refresh of the room's parts never carries the video (it is outside them).
+    part = await client.get(f"/veranstaltungen/{meeting_id}/live/stand", headers=HX)
+    assert "<iframe" not in part.text and "frame-src" not in part.headers["content-security-policy"]
 
 
 async def test_ending_closes_the_open_poll_and_the_current_speaker(client, settings):
@@ -192,11 +207,18 @@ async def test_ending_closes_the_open_poll_and_the_current_speaker(client, setti
 
     async def arrange(db: Any) -> None:
         poll = MeetingPoll(meeting_id=meeting_id, question="Weiter so?", state=PollState.OPEN)
-        poll.options = [MeetingPollOption(position=1, label="Ja"), MeetingPollOption(position=2, label="Nein")]
+        poll.options = [
+            MeetingPollOption(position=1, label="Ja"),
+            MeetingPollOption(position=2, label="Nein"),
+        ]
         db.add(poll)
         db.add(
             MeetingSpeaker(
-                meeting_id=meeting_id, voter_key="g:x", display_name="Gast", position=1, status=SpeakerStatus.SPEAKING
+                meeting_id=meeting_id,
+                voter_key="g:x",
+                display_name="Gast",
+                position=1,
+                status=SpeakerStatus.SPEAKING,
             )
         )
 
@@ -208,3 +230,28 @@ async def test_ending_closes_the_open_poll_and_the_current_speaker(client, setti
     polls = await run_sql(settings, lambda db: db.scalars(select(MeetingPoll.state)))
     speakers = await run_sql(settings, lambda db: db.scalars(select(MeetingSpeaker.status)))
     assert list(polls) == [PollState.CLOSED] and list(speakers) == [SpeakerStatus.DONE]
+
+
+async def test_admin_sets_the_embeddable_origins(client, settings):
+    from beteiligung.organisations.models import Organisation
+
+    await make_user(settings, email="admin@example.org", role="admin", display_name="Administration")
+    await login(client, "admin@example.org")
+    page = await client.get("/verwaltung/veranstaltungen/einbettung")
+    assert page.status_code == 200 and "Freigegebene Ursprünge" in page.text
+    r = await post_form(
+        client,
+        "/verwaltung/veranstaltungen/einbettung",
+        {"origins": "https://bbb.example.org\njavascript:alert(1)"},
+    )
+    assert r.status_code == 422 and "ist kein Ursprung" in r.text and "https://bbb.example.org" in r.text
+    r = await post_form(
+        client,
+        "/verwaltung/veranstaltungen/einbettung",
+        {"origins": "https://BBB.example.org/\nhttps://bbb.example.org\nhttps://meet.jit.si"},
+    )
+    assert r.status_code == 303
+    from sqlalchemy import select
+
+    origins = await run_sql(settings, lambda db: db.scalar(select(Organisation.embed_origins)))
+    assert origins == "https://bbb.example.org\nhttps://meet.jit.si"

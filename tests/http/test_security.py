@@ -148,6 +148,13 @@ GET_POLICY: dict[str, dict[str, int]] = {
             # Meetings: staff-only GET paths go here.
         ]
     },
+    "/verwaltung/veranstaltungen/einbettung": {
+        "anonymous": 303,
+        "resident": 403,
+        "moderator": 403,
+        "staff": 403,
+        "admin": 200,
+    },
     "/healthz": dict.fromkeys(ROLES, 200),
     "/readyz": dict.fromkeys(ROLES, 200),
     **{

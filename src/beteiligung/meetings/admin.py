@@ -5,7 +5,7 @@ back (see routes.room_response)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -26,7 +26,10 @@ from beteiligung.meetings.models import STATE_NAMES, Meeting, MeetingState
 from beteiligung.meetings.permissions import why_not_change_state
 from beteiligung.meetings.queries import get_meeting, list_meetings
 from beteiligung.meetings.routes import meeting_url, room_response
+from beteiligung.organisations.models import Organisation
 from beteiligung.web.context import DB
+from beteiligung.web.forms import Field, Form
+from beteiligung.web.middleware import ORIGIN_RE
 from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render
 
 Req = Request[Any, Any, Any]
@@ -166,7 +169,77 @@ async def meeting_agenda_submit(request: Req, db_session: DB, meeting_id: FromPa
     return redirect_after_post(request, meeting_url(meeting))
 
 
+# --------------------------------------------------------------------------------------------
+# Which video origins may be embedded (admins): docs/meetings.md "Video einbetten"
+# --------------------------------------------------------------------------------------------
+EMBED_URL = f"{BASE}/einbettung"
+EMBED_TEMPLATE = "admin/meetings/embed.html"
+ADMIN_GUARDS = [permission_required(Perm.ORG_MEMBERS_MANAGE)]
+
+
+class EmbedForm(Form):
+    id: ClassVar[str] = "embed"
+    fields: ClassVar[tuple[Field, ...]] = (
+        Field(
+            "origins",
+            "Freigegebene Ursprünge",
+            kind="textarea",
+            required=False,
+            max_length=2_000,
+            rows=5,
+            hint="Ein Ursprung je Zeile, zum Beispiel https://bbb.stadt.lueneburg.de. Nur diese Videokonferenzen "
+            "werden eingebettet, und erst nach einem Klick; alle anderen öffnen sich in einem neuen Fenster.",
+        ),
+    )
+
+    def clean(self) -> None:
+        origins = []
+        for line in (self.cleaned.get("origins") or "").split():
+            origin = line.strip().rstrip("/").lower()
+            if not ORIGIN_RE.match(origin):
+                self.add_error(
+                    "origins",
+                    _(
+                        "„%(line)s“ ist kein Ursprung. Bitte nur https:// und den Servernamen angeben.",
+                        line=line,
+                    ),
+                )
+                return
+            if origin not in origins:
+                origins.append(origin)
+        self.cleaned["origins"] = "\n".join(origins)
+
+
+@get(EMBED_URL, name="admin.meetings.embed", guards=ADMIN_GUARDS)
+async def embed_settings_page(request: Req, db_session: DB) -> Template:
+    org = await db_session.get(Organisation, request.state.org.id)
+    return render(
+        request, EMBED_TEMPLATE, {"form": EmbedForm(initial={"origins": org.embed_origins if org else ""})}
+    )
+
+
+@post(
+    EMBED_URL,
+    name="admin.meetings.embed.submit",
+    guards=ADMIN_GUARDS,
+    opt={"form": (EMBED_TEMPLATE, EmbedForm)},
+)
+async def embed_settings_submit(request: Req, db_session: DB) -> Response[Any]:
+    form = EmbedForm(dict((await request.form()).items()))
+    if not form.validate():
+        return render(request, EMBED_TEMPLATE, {"form": form}, block="form", status=422)
+    org = await db_session.get(Organisation, request.state.org.id)
+    if org is None:
+        raise NotFoundException()
+    org.embed_origins = form.cleaned["origins"]
+    await db_session.commit()
+    flash(request, _("Die freigegebenen Ursprünge sind gespeichert."))
+    return redirect_after_post(request, EMBED_URL)
+
+
 ROUTES = [
+    embed_settings_page,
+    embed_settings_submit,
     meetings_admin_page,
     meeting_new_page,
     meeting_create_submit,

@@ -44,6 +44,7 @@ from beteiligung.meetings.queries import (
 )
 from beteiligung.meetings.views import viewer_of
 from beteiligung.web.context import DB
+from beteiligung.web.middleware import FRAME_HEADER
 from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render
 
 Req = Request[Any, Any, Any]
@@ -131,7 +132,11 @@ async def room_response(
     if "presence" in wanted:
         ctx["present"] = await presence_count(request, db, meeting)
     ctx.update(extra or {})
-    return render(request, ROOM_TEMPLATE, ctx, block=block, status=status, announce=announce)
+    headers = {}
+    if ctx["embed_allowed"] and ctx.get("show_video"):
+        parts = urlsplit(meeting.video_url)
+        headers[FRAME_HEADER] = f"{parts.scheme}://{parts.netloc}".lower()
+    return render(request, ROOM_TEMPLATE, ctx, block=block, status=status, announce=announce, headers=headers)
 
 
 async def _org(db: AsyncSession, request: Req) -> Any:
@@ -179,11 +184,10 @@ async def meeting_part_page(
 
 @get("/veranstaltungen/{meeting_id:int}/video", name="meetings.video")
 async def meeting_video_page(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
-    """Load the embedded video only on request (a click): no third-party request before."""
+    """Open the embedded video: always a full page load (``?video=1``), because only a page's own
+    Content-Security-Policy can allow the conference's origin; nothing loads before this click."""
     meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
-    if not is_htmx(request):
-        return Redirect(path=f"{meeting_url(meeting)}?video=1#video", status_code=HTTP_303_SEE_OTHER)
-    return await room_response(request, db_session, meeting, block="video", extra={"show_video": True})
+    return redirect_after_post(request, f"{meeting_url(meeting)}?video=1#video")
 
 
 def _ics_escape(text: str) -> str:

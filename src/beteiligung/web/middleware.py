@@ -14,6 +14,8 @@ CSP = (
     "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+FRAME_HEADER = "x-beteiligung-frame-origin"  # set by a route, removed here
+ORIGIN_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -61,12 +63,25 @@ class SecurityHeadersMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = CSP
+                # A page that embeds a video conference names its origin (an allowed one, checked
+                # by the route): only that origin may be framed and get camera and microphone.
+                frame = headers.get(FRAME_HEADER)
+                if frame is not None:
+                    del headers[FRAME_HEADER]
+                if frame and ORIGIN_RE.match(frame):
+                    headers["Content-Security-Policy"] = f"{CSP}; frame-src {frame}"
+                    headers["Permissions-Policy"] = (
+                        f'camera=(self "{frame}"), microphone=(self "{frame}"), '
+                        f'display-capture=(self "{frame}"), fullscreen=(self "{frame}"), geolocation=()'
+                    )
+                else:
+                    headers["Content-Security-Policy"] = CSP
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                if not frame:
+                    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
                 if self.hsts:
                     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
                 if is_static:
