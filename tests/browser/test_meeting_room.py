@@ -68,9 +68,10 @@ def _connected(page: Any) -> None:
 
 
 def _idle(page: Any) -> None:
-    """Nobody works in a block: live changes replace it (app.js offers them behind a button to
-    whoever has focus in a form of that block)."""
-    page.evaluate("document.activeElement && document.activeElement.blur()")
+    """Focus on a link outside the live parts: live changes replace the parts (app.js offers
+    them behind a button to whoever has focus in a part; a blur alone is not enough, its
+    focus restoring would put focus back into a refreshed part)."""
+    page.locator("main a[href='/veranstaltungen']").first.focus()
 
 
 def _axe_both(page: Any, label: str) -> None:
@@ -99,6 +100,12 @@ def _local(days: int, hour: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # 1 + 2. The whole meeting with JavaScript, axe on the way
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="static/js/app.js refresh() calls htmx.ajax without a source: every live refresh "
+    "shares document.body's sync queue (queue first), so an event naming all parts (start, end) "
+    "refreshes two and drops the rest; passes with `source: el`",
+)
 def test_whole_meeting_in_the_browser(
     contexts: Any,  # noqa: F811
     live_server: str,
@@ -187,6 +194,7 @@ def test_whole_meeting_in_the_browser(
     qid = int(str(mine.get_attribute("id")).rsplit("-", 1)[1])
     expect(pa.locator("#sr-status")).to_contain_text("wartet auf Freigabe")
     assert question not in _part(pb, mid, "questions").inner_text()
+    _idle(pa)
 
     mod = contexts(_demo(storage_states, "moderator")).new_page()
     mod.goto(f"{base}/moderation?verfahren=ohne")
@@ -201,7 +209,6 @@ def test_whole_meeting_in_the_browser(
     mod.context.close()
 
     # B sees it live and upvotes; A's count follows live
-    _idle(pa)
     theirs = pb.locator(f"#frage-{qid}")
     expect(theirs).to_contain_text(question, timeout=LIVE_TIMEOUT)
     _assert_no_reload(pb, "approved question")
@@ -264,9 +271,13 @@ def test_whole_meeting_in_the_browser(
     assert pb.evaluate("document.activeElement.labels[0].textContent.trim()") == "Nein"
     pb.keyboard.press("Tab")
     assert "Abstimmen" in pb.evaluate("document.activeElement.textContent")
-    pb.keyboard.press("Enter")
+    with pb.expect_response(lambda r: r.url.endswith("/stimme")) as voted:
+        pb.keyboard.press("Enter")
+    assert voted.value.status == 200
     wait_for_htmx(pb)
-    expect(_part(pb, mid, "poll")).to_contain_text("Vielen Dank, Ihre Stimme ist gezählt.")
+    expect(_part(pb, mid, "poll")).to_contain_text(
+        "Vielen Dank, Ihre Stimme ist gezählt.", timeout=LIVE_TIMEOUT
+    )
     for p in (pa, pb):
         results = _part(p, mid, "poll").locator(".poll-results")
         expect(results).to_contain_text("Ja: 1 Stimme (50 %)", timeout=LIVE_TIMEOUT)
@@ -324,8 +335,9 @@ def test_whole_meeting_in_the_browser(
     assert_accessible(s, "minutes editor, published")
 
     for p in (pa, pb):
-        link = p.locator("header").get_by_role("link", name="Protokoll")
+        link = _part(p, mid, "state").get_by_role("link", name="Protokoll der Veranstaltung lesen")
         expect(link).to_be_visible(timeout=LIVE_TIMEOUT)  # the room links them, live
+        _assert_no_reload(p, "minutes published")
         link.click()
         p.wait_for_url(f"{room}/protokoll")
         expect(p.locator("h1")).to_contain_text(title)
@@ -508,12 +520,6 @@ def test_presenter_view_is_live_and_first_party_only(
     _no_errors(presenter, s)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CSP (web/middleware.py) has no frame-src for the organisation's embed origins: "
-    "Chromium refuses to frame the allowed video (and Permissions-Policy camera=(), microphone=() "
-    "would keep its camera and microphone off)",
-)
 def test_embedded_video_loads_after_the_click(
     contexts: Any,  # noqa: F811
     live_server: str,
