@@ -39,11 +39,11 @@ from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
 from beteiligung.live.limits import ConnectionLimiter
 from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
-from beteiligung.moderation import admin as moderation_admin
-from beteiligung.moderation import routes as moderation_routes
 from beteiligung.meetings import admin as meeting_admin
 from beteiligung.meetings import routes as meeting_routes
 from beteiligung.meetings.presence import Presence
+from beteiligung.moderation import admin as moderation_admin
+from beteiligung.moderation import routes as moderation_routes
 from beteiligung.moderation.claims import Claims
 from beteiligung.notifications import routes as notification_routes
 from beteiligung.organisations import admin as org_admin
