@@ -46,7 +46,9 @@ def proposal_channels(proposal_id: int, consultation_id: int) -> list[str]:
     return [f"proposal:{proposal_id}", f"consultation-state:{consultation_id}"]
 
 
-async def _stream(request: Req, channels: list[str], since: str, presence_of: int | None = None) -> ServerSentEvent:
+async def _stream(
+    request: Req, channels: list[str], since: str, presence_of: int | None = None
+) -> ServerSentEvent:
     """``presence_of``: a meeting id; the stream then counts as one participant in its room
     (meetings/presence.py) while it is open."""
     limiter: ConnectionLimiter = request.app.state["live_limiter"]
@@ -138,7 +140,11 @@ async def proposal_stream(
 
 @get("/live/veranstaltungen/{meeting_id:int}", name="live.meeting", opt={"live": True})
 async def meeting_stream(
-    request: Req, db_session: DB, meeting_id: FromPath[int], seit: FromQuery[str] = "", praesentation: FromQuery[str] = ""
+    request: Req,
+    db_session: DB,
+    meeting_id: FromPath[int],
+    seit: FromQuery[str] = "",
+    praesentation: FromQuery[str] = "",
 ) -> ServerSentEvent:
     """A meeting's room (and its presenter view: ``praesentation=1`` does not count as presence)."""
     from beteiligung.meetings.queries import access_meeting
@@ -202,7 +208,8 @@ def live_messages() -> str:
             "new_proposals": nmsg("%(num)s neuer Vorschlag – anzeigen", "%(num)s neue Vorschläge – anzeigen"),
             "changed": nmsg("%(num)s Änderung – anzeigen", "%(num)s Änderungen – anzeigen"),
             "notice_review": nmsg(
-                "%(num)s Änderung in der Warteschlange – anzeigen", "%(num)s Änderungen in der Warteschlange – anzeigen"
+                "%(num)s Änderung in der Warteschlange – anzeigen",
+                "%(num)s Änderungen in der Warteschlange – anzeigen",
             ),
             "paused": same(_("Live-Aktualisierung pausiert.")),
             "resumed": same(_("Live-Aktualisierung fortgesetzt.")),

@@ -64,7 +64,9 @@ def why_not_take_part(
         return Denied(401, "Bitte melden Sie sich an, um teilzunehmen.")
     if meeting.registration_required:
         # Registration needs an account: where it is required, guests can watch but not take part.
-        return Denied(401, "Für diese Veranstaltung ist eine Anmeldung erforderlich. Bitte melden Sie sich an.")
+        return Denied(
+            401, "Für diese Veranstaltung ist eine Anmeldung erforderlich. Bitte melden Sie sich an."
+        )
     if participant is None:
         return Denied(401, "Bitte geben Sie zuerst einen Anzeigenamen an, um als Gast teilzunehmen.")
     return None
