@@ -32,6 +32,9 @@ PAGES = [
     "/umfragen/1",  # the demo survey (docs/surveys.md); 2 is the demo's quick poll
     "/umfragen/1/ergebnisse",
     "/umfragen/2",
+    "/veranstaltungen",
+    "/veranstaltungen/1",  # the demo's live meeting (docs/meetings.md); 3 ended, minutes published
+    "/veranstaltungen/3/protokoll",
 ]
 
 LOGGED_IN_PAGES = [
@@ -59,6 +62,9 @@ LOGGED_IN_PAGES = [
     ("admin", "/verwaltung/umfragen/1"),
     ("admin", "/verwaltung/umfragen/1/fragen/1"),
     ("admin", "/verwaltung/umfragen/1/teile/1"),
+    ("resident", "/veranstaltungen/1"),
+    ("admin", "/veranstaltungen/1"),
+    ("admin", "/verwaltung/veranstaltungen/neu"),
 ]
 
 SCHEMES = ["light", "dark"]
