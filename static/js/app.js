@@ -145,9 +145,13 @@
       var src = el.getAttribute("data-live-src");
       if (!src || !el.id) { return Promise.resolve(); }
       var id = el.id;
+      // Focus is given back only when this swap takes it away (not when it was elsewhere).
+      var hadFocus = el.contains(document.activeElement) && document.activeElement !== document.body;
       liveTargets.add(id);
-      return htmx.ajax("GET", src, { target: "#" + id, swap: "outerHTML" }).then(function () {
-        restoreFocus(id);
+      // The element is the request's source: each block has its own request queue (without it all
+      // live refreshes share the body's, which keeps one request waiting and drops the rest).
+      return htmx.ajax("GET", src, { source: el, target: "#" + id, swap: "outerHTML" }).then(function () {
+        if (hadFocus) { restoreFocus(id); }
       }).catch(function () {}).finally(function () {
         window.setTimeout(function () { liveTargets.delete(id); }, 0);
       });

@@ -100,12 +100,6 @@ def _local(days: int, hour: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # 1 + 2. The whole meeting with JavaScript, axe on the way
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/app.js refresh() calls htmx.ajax without a source: every live refresh "
-    "shares document.body's sync queue (queue first), so an event naming all parts (start, end) "
-    "refreshes two and drops the rest; passes with `source: el`",
-)
 def test_whole_meeting_in_the_browser(
     contexts: Any,  # noqa: F811
     live_server: str,

@@ -170,8 +170,13 @@ class MeetingStateChanged(_MeetingEvent, tag="meeting_state_changed", frozen=Tru
 
 
 class MeetingAgendaChanged(_MeetingEvent, tag="meeting_agenda_changed", frozen=True):
+    """The meeting moved to another agenda item: the question form's default item moves too."""
+
     kind: ClassVar[str] = "agenda"
     part: ClassVar[str] = "agenda"
+
+    def keys(self) -> list[str]:
+        return [f"meeting-{self.meeting_id}-agenda", f"meeting-{self.meeting_id}-questions"]
 
 
 class MeetingQuestionsChanged(_MeetingEvent, tag="meeting_questions_changed", frozen=True):
