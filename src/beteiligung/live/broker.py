@@ -118,6 +118,9 @@ class LocalHub:
         return len({s for subs in self._by_channel.values() for s in subs})
 
 
+_coalesce_tasks: set[asyncio.Task[None]] = set()  # keep references until published
+
+
 class Broker:
     """The interface both brokers share."""
 
@@ -131,6 +134,35 @@ class Broker:
 
     async def publish(self, events: list[LiveEvent]) -> None:
         raise NotImplementedError
+
+    # -- coalescing: frequent events (votes) published at most once per window ------------------
+    COALESCE_SECONDS = 1.0
+
+    async def _open_window(self, name: str, seconds: float) -> bool:
+        """True for the first caller of a window (per process here; across processes in Redis)."""
+        now = time.monotonic()
+        windows: dict[str, float] = self.__dict__.setdefault("_windows", {})
+        if windows.get(name, 0.0) > now:
+            return False
+        windows[name] = now + seconds
+        return True
+
+    async def publish_coalesced(self, events: list[LiveEvent], seconds: float | None = None) -> None:
+        """Publish each event once at the end of a window that its first occurrence opens; equal
+        events within the window ride along. A page re-fetches the same fragment either way, so
+        200 ballots in a second become one refresh per screen, not 200 (bench/meeting.py)."""
+        window = self.COALESCE_SECONDS if seconds is None else seconds
+        for event in events:
+            if await self._open_window(encode(event).decode(), window):
+                task = asyncio.get_running_loop().create_task(self._publish_later(event, window))
+                _coalesce_tasks.add(task)
+                task.add_done_callback(_coalesce_tasks.discard)
+
+    async def _publish_later(self, event: LiveEvent, window: float) -> None:
+        # A little after the window's end: any process that found the window open (and so left
+        # its change to this publish) had committed before that moment.
+        await asyncio.sleep(window + 0.05)
+        await self.publish([event])
 
     async def watermark(self) -> str:
         """The newest event id (taken *before* a page reads its data)."""
@@ -207,6 +239,15 @@ class RedisBroker(Broker):
         self._pending: deque[LiveEvent] = deque(maxlen=1000)  # publishes that failed: retried
         self._down = False
         self._last_seen = ZERO
+
+    async def _open_window(self, name: str, seconds: float) -> bool:
+        try:
+            opened = await self.redis.set(
+                f"{self.key}:window:{name}", "1", nx=True, px=max(1, int(seconds * 1000))
+            )
+        except Exception:
+            return await super()._open_window(name, seconds)  # Redis away: this process alone
+        return bool(opened)
 
     @property
     def healthy(self) -> bool:

@@ -16,6 +16,7 @@ log = structlog.get_logger("beteiligung.live")
 
 BROKER_KEY = "live_broker"
 QUEUE_KEY = "live_events"
+COALESCE_KEY = "live_events_coalesced"
 _tasks: set[asyncio.Task[None]] = set()  # keep references until the publishes are done
 
 
@@ -24,28 +25,41 @@ def queue_event(db: Any, live_event: LiveEvent) -> None:
     db.info.setdefault(QUEUE_KEY, []).append(live_event)
 
 
+def queue_coalesced(db: Any, live_event: LiveEvent) -> None:
+    """Like :func:`queue_event`, for frequent events (ballots, upvotes): after the commit, equal
+    events of all processes within one window are published once, at the window's end."""
+    db.info.setdefault(COALESCE_KEY, []).append(live_event)
+
+
 @event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
     events: list[LiveEvent] | None = session.info.pop(QUEUE_KEY, None)
+    coalesced: list[LiveEvent] | None = session.info.pop(COALESCE_KEY, None)
     broker = session.info.get(BROKER_KEY)
-    if not events or broker is None:
+    if not (events or coalesced) or broker is None:
         return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    task = loop.create_task(broker.publish(events))
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+    for job in ([broker.publish(events)] if events else []) + (
+        [broker.publish_coalesced(coalesced)] if coalesced else []
+    ):
+        task = loop.create_task(job)
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_on_rollback(session: Session, previous_transaction: object) -> None:
     """Every ``rollback()``, also one that had no database transaction to undo."""
     session.info.pop(QUEUE_KEY, None)
+    session.info.pop(COALESCE_KEY, None)
 
 
 async def drain() -> None:
     """Wait for publishes in flight (tests, shutdown)."""
-    while _tasks:
-        await asyncio.gather(*list(_tasks), return_exceptions=True)
+    from beteiligung.live.broker import _coalesce_tasks
+
+    while _tasks or _coalesce_tasks:
+        await asyncio.gather(*list(_tasks), *list(_coalesce_tasks), return_exceptions=True)

@@ -38,7 +38,7 @@ from beteiligung.consultations.permissions import Denied, enforce
 from beteiligung.db import insert_ignoring_duplicates, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import MeetingPollChanged, MeetingVotesChanged
-from beteiligung.live.publish import queue_event
+from beteiligung.live.publish import queue_coalesced, queue_event
 from beteiligung.meetings.models import (
     Meeting,
     MeetingPoll,
@@ -514,7 +514,7 @@ async def cast_ballot(
     if not result.rowcount:  # type: ignore[attr-defined]
         await db.rollback()
         raise PollClosed()
-    queue_event(db, MeetingVotesChanged(meeting_id=poll.meeting_id))
+    queue_coalesced(db, MeetingVotesChanged(meeting_id=poll.meeting_id))  # a burst: one refresh
     await db.commit()
 
 

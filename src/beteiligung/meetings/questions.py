@@ -53,7 +53,7 @@ from beteiligung.db import insert_ignoring_duplicates, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import lazy
 from beteiligung.live.events import MeetingQuestionsChanged
-from beteiligung.live.publish import queue_event
+from beteiligung.live.publish import queue_coalesced, queue_event
 from beteiligung.meetings.models import (
     QUESTION_STATUS_NAMES,
     Meeting,
@@ -467,7 +467,8 @@ async def upvote_question(
             .values(vote_count=MeetingQuestion.vote_count + step)
             .execution_options(synchronize_session=False)
         )
-        queue_event(db, MeetingQuestionsChanged(meeting_id=question.meeting_id))
+        # Upvotes come in bursts: one refresh per window for every screen, not one per vote.
+        queue_coalesced(db, MeetingQuestionsChanged(meeting_id=question.meeting_id))
     await db.commit()
     await db.refresh(question)
     return changed
