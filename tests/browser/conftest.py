@@ -226,8 +226,41 @@ def dump(obj: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def live_settings(live_server: str, live_database_url: str) -> Settings:
-    """The live server's database (migrated and seeded once it answers /healthz)."""
-    return Settings(env="test", database_url=live_database_url, secret_key=LIVE_SECRET)
+    """The live server's database (migrated and seeded once it answers /healthz).
+
+    The browser suite's residents post from a handful of accounts within minutes (comments,
+    proposals, meeting questions): the moderation's posting rate limits would hold their posts
+    and break flows that expect them published, depending on test order. They are lifted here;
+    the other automatic checks (links, blocklist) stay, and the rate limits are tested over HTTP
+    (tests/http/test_moderation.py)."""
+    settings = Settings(env="test", database_url=live_database_url, secret_key=LIVE_SECRET)
+    arrange(_lift_rate_limits(settings))
+    return settings
+
+
+async def _lift_rate_limits(settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from beteiligung.moderation.models import ModerationSettings
+    from beteiligung.organisations.models import Organisation
+    from tests.participation_factories import run_sql
+
+    async def lift(db: Any) -> None:
+        for org in (await db.scalars(select(Organisation))).all():
+            row = (
+                await db.scalars(
+                    select(ModerationSettings).where(ModerationSettings.organisation_id == org.id)
+                )
+            ).first()
+            if row is None:
+                row = ModerationSettings(
+                    organisation_id=org.id, flag_threshold=3, max_links=2, new_account_hours=24, blocklist=""
+                )
+                db.add(row)
+            row.posts_per_ten_minutes = 100_000
+            row.new_account_posts_per_hour = 100_000
+
+    await run_sql(settings, lift)
 
 
 def arrange(coro: Any) -> Any:
