@@ -31,7 +31,7 @@ from babel.dates import format_date, format_time
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.guards import permission_required
@@ -357,18 +357,10 @@ def minutes_document(meeting: Meeting) -> str:
 
 
 async def on_meeting_ended(db: AsyncSession, meeting: Meeting, now: datetime) -> None:
-    """Called by ``actions.change_state`` inside its transaction (it commits and publishes).
-
-    Nothing stays running after the end: an open poll is closed (its result is final) and the
-    current speaker is done. Then the draft is written, unless there is text already (a meeting
-    reopened and ended again keeps the staff's edits; "Entwurf neu erzeugen" replaces it)."""
-    await polls.close_open_polls(db, meeting, now)
-    await db.execute(
-        update(MeetingSpeaker)
-        .where(MeetingSpeaker.meeting_id == meeting.id, MeetingSpeaker.status == SpeakerStatus.SPEAKING)
-        .values(status=SpeakerStatus.DONE, finished_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    """Called by ``actions.change_state`` inside its transaction (it commits and publishes), after
+    it closed the open poll and finished the current speaker. Writes the draft, unless there is
+    text already (a meeting reopened and ended again keeps the staff's edits; "Entwurf neu
+    erzeugen" replaces it)."""
     if not (meeting.minutes or "").strip():
         meeting.minutes = await draft_minutes(db, meeting)
 

@@ -6,13 +6,13 @@ entries are members of a sorted set per meeting scored by their expiry, so every
 counts the same room; the embedded mode keeps them in memory with the same contract.
 
 Joins and leaves are not published one by one: the first change in a quiet room starts a short
-window (``PUBLISH_EVERY``), and one ``MeetingPresenceChanged`` goes out at its end. The window is
-a ``SET NX PX`` key in Redis, so of several processes only one publishes.
+window (``PUBLISH_EVERY``), and one ``MeetingPresenceChanged`` goes out at its end: the broker's
+coalescing (``Broker.publish_coalesced``, a ``SET NX PX`` key in Redis), so of several processes
+only one publishes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import Any
@@ -24,7 +24,6 @@ from beteiligung.live.events import MeetingPresenceChanged
 log = structlog.get_logger("beteiligung.meetings")
 ENTRY_SECONDS = 45.0  # three heartbeats: a stream that missed them is gone
 PUBLISH_EVERY = 2.0
-_tasks: set[asyncio.Task[None]] = set()
 
 
 class Presence:
@@ -33,7 +32,6 @@ class Presence:
         self.prefix = prefix
         self.broker = broker
         self._local: dict[int, dict[str, float]] = {}
-        self._windows: dict[int, float] = {}
 
     def _key(self, meeting_id: int) -> str:
         return f"{self.prefix}:presence:meeting:{meeting_id}"
@@ -80,27 +78,5 @@ class Presence:
             return 0
 
     async def _changed(self, meeting_id: int) -> None:
-        """Publish one presence event at the end of the current window (one per window)."""
-        if self.redis is None:
-            if self._windows.get(meeting_id, 0) > time.monotonic():
-                return
-            self._windows[meeting_id] = time.monotonic() + PUBLISH_EVERY
-        else:
-            try:
-                opened = await self.redis.set(
-                    f"{self._key(meeting_id)}:window", "1", nx=True, px=int(PUBLISH_EVERY * 1000)
-                )
-            except Exception:
-                return
-            if not opened:
-                return
-        task = asyncio.get_running_loop().create_task(self._publish_later(meeting_id))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-
-    async def _publish_later(self, meeting_id: int) -> None:
-        await asyncio.sleep(PUBLISH_EVERY)
-        try:
-            await self.broker.publish([MeetingPresenceChanged(meeting_id=meeting_id)])
-        except Exception as exc:
-            log.warning("presence_publish_failed", error=str(exc))
+        """One presence event per window, whichever process sees the first change in it."""
+        await self.broker.publish_coalesced([MeetingPresenceChanged(meeting_id=meeting_id)], PUBLISH_EVERY)
