@@ -117,3 +117,35 @@ def test_ngettext_and_variables_in_english() -> None:
         i18n.current_locale.reset(token)
     assert (one, two) == ("Please correct 1 entry", "Please correct 2 entries")
     assert welcome == "Welcome, Alex! You are signed in."
+
+
+def test_committed_template_lists_every_msgid(template: Catalog) -> None:
+    """Templates translate only the msgids of the committed ``messages.pot`` (anything else is
+    data, shown as plain text): a msgid missing there would stay German and unformatted."""
+    committed = {str(m.id) for m in _read(extract.POT_FILE) if m.id}
+    current = {str(m.id) for m in template if m.id}
+    assert not current - committed, "run `make extract-messages` and commit messages.pot"
+
+
+@pytest.mark.usefixtures("compiled_catalog")
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_templates_translate_only_our_msgids(locale: str) -> None:
+    """Staff text passed where a label goes is data: escaped, never %-formatted, never safe."""
+    from beteiligung.web.templating import make_environment
+
+    env = make_environment()
+    tpl = env.from_string(
+        "{{ _(title) }}|{{ title | label }}|{{ ngettext(title, title, 2) }}|{{ _('Anmelden') }}|"
+        "{{ _('Willkommen, %(name)s! Sie sind angemeldet.', name=title) }}"
+    )
+    hostile = '</select><div hx-post="/verwaltung/rollen" hx-trigger="load">40 % %s %(x)s'
+    token = i18n.current_locale.set(locale)
+    try:
+        out = tpl.render(title=hostile)
+    finally:
+        i18n.current_locale.reset(token)
+    escaped = "&lt;/select&gt;&lt;div hx-post=&#34;/verwaltung/rollen&#34; hx-trigger=&#34;load&#34;&gt;40 % %s %(x)s"
+    parts = out.split("|")
+    assert parts[:3] == [escaped] * 3
+    assert parts[3] == ("Anmelden" if locale == "de" else "Sign in")
+    assert escaped in parts[4] and "<div" not in out

@@ -37,6 +37,47 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     return text % ({"num": n} | variables)
 
 
+@cache
+def known_msgids() -> frozenset[str]:
+    """Every msgid of our own (``messages.pot``, kept equal to the code by a test).
+
+    Templates translate only these: a string that is not one of our msgids is data (a title, a
+    name, a label typed by staff) and is shown as plain text, escaped, never %-formatted and never
+    marked safe. That is what keeps staff text such as ``</select><div hx-post=…>`` or "40 %"
+    from becoming markup or crashing a page.
+    """
+    from babel.messages.pofile import read_po
+
+    with (LOCALE_DIR / "messages.pot").open("rb") as fh:
+        catalog = read_po(fh)
+    ids: set[str] = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, (tuple, list)):
+            ids.update(message.id)
+        else:
+            ids.add(message.id)
+    return frozenset(ids)
+
+
+def is_msgid(value: object) -> bool:
+    return isinstance(value, str) and value in known_msgids()
+
+
+def label_text(value: object) -> str:
+    """A label that is either one of our msgids (translated) or data (returned unchanged).
+
+    Never formatted and never marked safe: autoescape escapes whatever this returns.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if text in known_msgids():
+        return str(translations(current_locale.get()).gettext(text))
+    return text
+
+
 def lazy(message: str) -> str:
     """Mark a module-level string for extraction; translate it where it is shown."""
     return message

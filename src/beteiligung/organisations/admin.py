@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.accounts import actions
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.models import Membership, Role, User
+from beteiligung.accounts.passwords import verify_password
 from beteiligung.accounts.permissions import Perm
 from beteiligung.accounts.sessions import end_sessions
 from beteiligung.i18n import gettext as _
@@ -58,6 +59,15 @@ class RoleForm(Form):
             "Rolle",
             kind="select",
             choices=tuple((r.value, label) for r, label in ROLE_LABELS.items()),
+        ),
+        Field(
+            "confirm_password",
+            "Ihr eigenes Passwort zur Bestätigung",
+            kind="password",
+            max_length=128,
+            keep_value=False,
+            autocomplete="current-password",
+            hint="Rollen geben Rechte. Deshalb bestätigen Sie jede Änderung mit Ihrem Passwort.",
         ),
     )
 
@@ -138,10 +148,25 @@ async def roles_page(request: Req, db_session: DB) -> Template:
 
 @post("/verwaltung/rollen", name="admin.roles.submit", guards=[permission_required(Perm.ORG_MEMBERS_MANAGE)])
 async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
+    """A role change is a plain form POST confirmed with the admin's own password.
+
+    A CSRF token alone is not enough here: markup that reached a page (and htmx acting on it) would
+    send the page's token. So the form is not an htmx form, a request made by htmx is refused, and
+    the admin re-types a secret no page contains.
+    """
     form = RoleForm(dict((await request.form()).items()))
     org_id = request.state.org.id
     user: User | None = None
-    if form.validate():
+    if request.headers.get("hx-request"):
+        form.validate()
+        form.add_error(
+            None,
+            _("Rollen werden nur über das Formular dieser Seite geändert. Bitte laden Sie die Seite neu."),
+        )
+    elif form.validate():
+        admin = await db_session.get(User, request.state.actor.user_id)
+        if admin is None or not await verify_password(admin.password_hash, form.cleaned["confirm_password"]):
+            form.add_error("confirm_password", _("Das Passwort stimmt nicht."))
         user = await actions.get_user_by_email(db_session, form.cleaned["email"])
         if user is None:
             form.add_error("email", _("Zu dieser E-Mail-Adresse gibt es kein Konto."))
@@ -161,7 +186,6 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
                 "members": await _members(db_session, org_id),
                 "labels": ROLE_LABELS,
             },
-            block="form",
             status=422,
         )
     role = Role(form.cleaned["role"])

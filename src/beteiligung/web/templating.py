@@ -6,10 +6,12 @@ organisation and actor are on ``request.state`` (set by :mod:`beteiligung.web.co
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from beteiligung import i18n
@@ -19,6 +21,20 @@ from beteiligung.settings import PROJECT_ROOT
 from beteiligung.web.markdown import plain_text, render_markdown
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+# htmx restricted to what we use (docs/security-and-privacy.md, "htmx"): only the sse extension,
+# requests to our own origin, and only the ``hx-`` attributes (not the ``data-hx-`` aliases).
+# Containers of user and staff text carry ``hx-ignore`` so htmx never acts on anything inside them.
+HTMX_CONFIG = json.dumps(
+    {
+        "includeIndicatorCSS": False,
+        "defaultTimeout": 20000,
+        "extensions": "sse",
+        "mode": "same-origin",
+        "prefix": "",
+    },
+    separators=(",", ":"),
+)
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
@@ -42,6 +58,10 @@ def make_environment() -> Environment:
         lambda s, p, n: i18n.translations(i18n.current_locale.get()).ngettext(s, p, n),
         newstyle=True,
     )
+    # Replace the i18n extension's callables by guarded ones: only our own msgids are translated,
+    # formatted and (under autoescape) marked safe; anything else is data and comes back as plain
+    # text for autoescape to escape (SEC: staff text in option labels went out as raw HTML).
+    env.globals.update(_=_safe_gettext, gettext=_safe_gettext, ngettext=_safe_ngettext)
     version = _static_version()
     env.globals.update(
         can=can,
@@ -53,8 +73,10 @@ def make_environment() -> Environment:
         markdown=lambda text, heading_offset=0: Markup(render_markdown(text, heading_offset)),  # noqa: S704 - sanitised by nh3
         static=lambda path: f"/static/{path}?v={version}",
         consume_flashes=consume_flashes,
+        HTMX_CONFIG=HTMX_CONFIG,
     )
     env.filters["datetime"] = i18n.format_datetime
+    env.filters["label"] = i18n.label_text
     # The form macros as a global, so blocks rendered alone (jinja2-fragments) can use them too.
     env.filters["urlencode_params"] = urlencode_params
     env.filters["plain"] = plain_text
@@ -68,6 +90,26 @@ def make_environment() -> Environment:
     env.globals["f"] = env.get_template("macros/forms.html").module
     env.globals["pm"] = env.get_template("macros/participation.html").module
     return env
+
+
+@pass_context
+def _safe_gettext(context: Context, message: Any, **variables: Any) -> str:
+    if not i18n.is_msgid(message):
+        return "" if message is None else str(message)
+    text: str = i18n.translations(i18n.current_locale.get()).gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # our own text; Markup's % escapes the variables
+    return text % variables
+
+
+@pass_context
+def _safe_ngettext(context: Context, singular: Any, plural: Any, num: int, **variables: Any) -> str:
+    if not (i18n.is_msgid(singular) and i18n.is_msgid(plural)):
+        return str(singular if num == 1 else plural)
+    text: str = i18n.translations(i18n.current_locale.get()).ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % ({"num": num} | variables)
 
 
 def consume_flashes(request: Any) -> list[dict[str, str]]:
