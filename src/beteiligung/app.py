@@ -248,7 +248,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "limiter": RateLimiter(settings, redis),
                 "live_broker": live_broker,
                 "live_limiter": ConnectionLimiter(
-                    settings.secret_key, redis, settings.redis_prefix, limit=settings.live_streams_per_client
+                    settings.secret_key,
+                    redis,
+                    settings.redis_prefix,
+                    limit=settings.live_streams_per_client,
+                    ttl_seconds=settings.live_slot_ttl_seconds,
                 ),
                 "moderation_claims": Claims(redis, settings.redis_prefix),
                 "meeting_presence": Presence(redis, settings.redis_prefix, live_broker),

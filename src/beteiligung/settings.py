@@ -77,6 +77,12 @@ class Settings:
         "Live streams one client address may hold open at once. Raise it when many participants share "
         "one address (a hybrid meeting on the town hall's Wi-Fi behind one NAT).",
     )
+    live_slot_ttl_seconds: int = _setting(
+        45,
+        "A live stream's place in that count expires this many seconds after its last heartbeat "
+        "(open streams renew it every third of this, at most every 15 s), so places of a crashed "
+        "process or a lost connection come free on their own.",
+    )
     log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
     log_json: bool | None = _setting(None, "Log JSON lines. Default: on when stdout is not a terminal.")
     demo: bool = _setting(True, "`beteiligung run` loads the Lüneburg demo data into an empty database.")
@@ -129,6 +135,10 @@ class Settings:
             raise SettingsError("BETEILIGUNG_SESSION_IDLE_MINUTES / _ABSOLUTE_HOURS: must be positive")
         if self.max_body_bytes < 1024:
             raise SettingsError("BETEILIGUNG_MAX_BODY_BYTES: must be at least 1024")
+        if self.live_streams_per_client < 1 or self.live_slot_ttl_seconds < 1:
+            raise SettingsError(
+                "BETEILIGUNG_LIVE_STREAMS_PER_CLIENT / _LIVE_SLOT_TTL_SECONDS: must be at least 1"
+            )
         if self.is_production:
             if self.secret_key == DEV_SECRET:
                 raise SettingsError(

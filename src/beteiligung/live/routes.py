@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator
-from typing import Any
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, cast
 
 import anyio
 import structlog
@@ -20,6 +21,7 @@ from litestar import Request, get
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response.base import ASGIResponse
 
 from beteiligung.consultations.listing import access_consultation
 from beteiligung.live.broker import CLOSE, RESET, Broker, Delivery, parse_id, valid_id
@@ -30,8 +32,10 @@ from beteiligung.web.context import DB
 
 log = structlog.get_logger("beteiligung.live")
 Req = Request[Any, Any, Any]
-HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_SECONDS = 15.0  # at most; more often when the slot TTL needs it (live/limits.py)
 RETRY_MS = 3000
+BEAT = object()  # time for the heartbeat
+CLEANUP_SECONDS = 5.0  # a stream's clean-up (slot, presence) gives up after this (Redis stalled)
 
 
 def broker_of(request: Any) -> Broker:
@@ -50,10 +54,16 @@ async def _stream(
     request: Req, channels: list[str], since: str, presence_of: int | None = None
 ) -> ServerSentEvent:
     """``presence_of``: a meeting id; the stream then counts as one participant in its room
-    (meetings/presence.py) while it is open."""
+    (meetings/presence.py) while it is open.
+
+    The client's slot (live/limits.py) is taken here, before the response starts, so that a
+    refusal can still be a 429. It is given back when the response ends, however it ends
+    (:class:`_SlotStream`), and refreshed on every heartbeat while the stream lives; a slot whose
+    release is lost anyway (a crashed process) expires on its own."""
     limiter: ConnectionLimiter = request.app.state["live_limiter"]
     client = request.client.host if request.client else "unknown"
-    if not await limiter.acquire(client):
+    slot = await limiter.acquire(client)
+    if slot is None:
         raise HTTPException(
             status_code=429, detail="too many live connections", headers={"Retry-After": "30"}
         )
@@ -61,13 +71,15 @@ async def _stream(
     last_event_id = request.headers.get("last-event-id", "")
     after = last_event_id if valid_id(last_event_id) else (since if valid_id(since) else "")
     chs = frozenset(channels)
+    beat_every = min(HEARTBEAT_SECONDS, limiter.refresh_seconds)
 
     async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
         sub = broker.subscribe(chs)  # subscribe first, then replay: dedupe by id below
         sent = parse_id(after) if after else (0, 0)
         presence = request.app.state["meeting_presence"] if presence_of is not None else None
-        entry = await presence.join(presence_of) if presence is not None else None
+        entry = None
         try:
+            entry = await presence.join(presence_of) if presence is not None else None
             yield ServerSentEventMessage(comment="verbunden", retry=RETRY_MS, data=None)
             if after:
                 missed = await broker.replay(chs, after)
@@ -77,10 +89,18 @@ async def _stream(
                     for delivery in missed:
                         sent = max(sent, parse_id(delivery.id))
                         yield _message(delivery)
+            next_beat = time.monotonic() + beat_every
             while True:
-                try:
-                    item = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
-                except TimeoutError:
+                wait = next_beat - time.monotonic()
+                item: Any = BEAT
+                if wait > 0:
+                    try:
+                        item = await asyncio.wait_for(sub.queue.get(), timeout=wait)
+                    except TimeoutError:
+                        item = BEAT
+                if item is BEAT:  # the heartbeat, also on a busy stream: it keeps the slot
+                    next_beat = time.monotonic() + beat_every
+                    await limiter.refresh(client, slot)
                     if presence is not None and entry is not None:
                         await presence.beat(presence_of, entry)
                     yield ServerSentEventMessage(comment="hb", data=None)
@@ -98,14 +118,58 @@ async def _stream(
                     yield _message(item)
         finally:
             broker.unsubscribe(sub)
-            # The stream is being cancelled: shield the release, or its await is cancelled too
-            # and the client's slot leaks until the key expires.
-            with anyio.CancelScope(shield=True):
-                await limiter.release(client)
+            # The stream is being cancelled: shield the clean-up, or its awaits are cancelled too.
+            with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
+                await limiter.release(client, slot)
                 if presence is not None and entry is not None:
                     await presence.leave(presence_of, entry)
 
-    return ServerSentEvent(events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    stream = events()
+
+    async def cleanup() -> None:
+        try:
+            await stream.aclose()  # runs the finally above if the stream started; else a no-op
+        finally:
+            await limiter.release(client, slot)  # idempotent; the only release if it never started
+
+    return _SlotStream(
+        stream, cleanup=cleanup, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+class _SlotStream(ServerSentEvent):
+    """An event stream that runs ``cleanup`` when its ASGI response ends, however it ends.
+
+    The generator's ``finally`` alone is not enough: when the client goes away before the
+    generator has produced its first message (connect and close at once), Litestar cancels the
+    response before the generator ever runs, so its ``finally`` never runs either, and a cancelled
+    generator that did start is only closed when it is garbage-collected."""
+
+    def __init__(self, content: Any, *, cleanup: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.cleanup = cleanup
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        inner = super().to_asgi_response(*args, **kwargs)
+        return cast("ASGIResponse", _CleanupAfter(inner, self.cleanup))
+
+
+class _CleanupAfter:
+    """An ASGI app: ``inner``, then ``cleanup`` in a ``finally`` (shielded from cancellation)."""
+
+    def __init__(self, inner: ASGIResponse, cleanup: Callable[[], Awaitable[None]]) -> None:
+        self._inner = inner
+        self._cleanup = cleanup
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self._inner(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
+                await self._cleanup()
 
 
 def _message(delivery: Delivery) -> ServerSentEventMessage:
