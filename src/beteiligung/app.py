@@ -30,7 +30,7 @@ from beteiligung.accounts.sessions import SessionConfig
 from beteiligung.comments import routes as comment_routes
 from beteiligung.consultations import admin as consultation_admin
 from beteiligung.consultations import routes as consultation_routes
-from beteiligung.db import load_models
+from beteiligung.db import configure_engine, load_models
 from beteiligung.health import routes as health_routes
 from beteiligung.i18n.middleware import LocaleMiddleware
 from beteiligung.infra import RateLimiter, make_redis, make_session_store
@@ -54,6 +54,7 @@ from beteiligung.surveys import admin as survey_admin
 from beteiligung.surveys import routes as survey_routes
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
+from beteiligung.web.logs import log_processors
 from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from beteiligung.web.templating import STATIC_DIR, make_environment
 
@@ -77,6 +78,7 @@ def make_alchemy_config(
             version_table_name="alembic_versions",
         ),
     )
+    configure_engine(config.engine_config, settings)  # timeouts, hide_parameters (db.py)
     if engine_kwargs:
         config.engine_config.pool_size = engine_kwargs["pool_size"]
         config.engine_config.max_overflow = engine_kwargs["max_overflow"]
@@ -95,7 +97,7 @@ def make_alchemy_config(
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={settings.db_statement_timeout * 1000}")
             cursor.close()
 
     return config
@@ -141,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging_plugin = StructlogPlugin(
         config=StructlogConfig(
             structlog_logging_config=StructLoggingConfig(
+                processors=log_processors(),  # exceptions without bound values (web/logs.py)
                 log_exceptions="debug",
                 # Tests swap sys.stdout per test (pytest's capture): a logger cached in one test
                 # would write to that test's closed file in the next. Production keeps the cache.

@@ -74,3 +74,81 @@ def upsert_insert(db: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+# ---------------------------------------------------------------------------------------------
+# Engines: timeouts, hidden parameters, and what counts as "the database is unavailable"
+# ---------------------------------------------------------------------------------------------
+def configure_engine(engine_config: Any, settings: Any) -> None:
+    """Options every engine of the app gets (``make_alchemy_config``).
+
+    * ``hide_parameters``: SQLAlchemy's error text never carries the bound values (session ids,
+      e-mail addresses, search text), so an error logged anywhere cannot leak them.
+    * Timeouts (``BETEILIGUNG_DB_CONNECT_TIMEOUT``, ``BETEILIGUNG_DB_STATEMENT_TIMEOUT``): a
+      stalled or unreachable database ends the request with a 503 page instead of a hang.
+      PostgreSQL: asyncpg's connect ``timeout``, its ``command_timeout`` (the client stops waiting
+      even when the server never got the statement) and the server's ``statement_timeout``.
+      SQLite: the connect timeout is the lock wait (busy timeout), set with the pragmas.
+    """
+    engine_config.hide_parameters = True
+    if settings.is_sqlite:
+        engine_config.connect_args = {"timeout": settings.db_statement_timeout}
+        return
+    engine_config.connect_args = {
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": settings.db_statement_timeout,
+        "server_settings": {"statement_timeout": str(settings.db_statement_timeout * 1000)},
+    }
+    # Waiting for a pooled connection is bounded too (every connection may be stuck in a stall).
+    engine_config.pool_timeout = settings.db_connect_timeout + settings.db_statement_timeout
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database could not be reached or did not answer in time
+    (refused, reset, timed out, cancelled by the statement timeout, locked, file unopenable), as
+    opposed to a bug or a constraint. Such a request gets the 503 page that keeps the input."""
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.TimeoutError):  # no pooled connection became free in time
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if type(current).__module__.startswith("sqlite3") or isinstance(current, sa_exc.OperationalError):
+            if any(text in str(current) for text in _SQLITE_UNAVAILABLE):
+                return True
+        if isinstance(current, OSError | TimeoutError) and _raised_by_database_driver(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+# PostgreSQL error classes that mean "not now" rather than "wrong": 08 connection exception,
+# 53 insufficient resources, 57 operator intervention (57014: statement_timeout, 57P03: starting
+# up), 58 system error.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57", "58")
+# SQLite reports these as OperationalError, like syntax errors (which are bugs, so: by message).
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk I/O error",
+)
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    """A plain OSError/TimeoutError counts only when it came out of the database driver or the
+    pool (not out of the mail client, say)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.startswith(("asyncpg", "aiosqlite", "sqlalchemy")):
+            return True
+        tb = tb.tb_next
+    return False

@@ -72,6 +72,16 @@ class Settings:
         None, "Send cookies with `Secure` and the `__Host-` prefix. Default: on in production, off otherwise."
     )
     max_body_bytes: int = _setting(1_048_576, "Largest request body accepted (bytes); larger ones get 413.")
+    db_connect_timeout: int = _setting(
+        5,
+        "Seconds to wait for a new database connection; when it does not come, the page says the "
+        "database is briefly unreachable (503) instead of waiting.",
+    )
+    db_statement_timeout: int = _setting(
+        10,
+        "Seconds one database statement may take (PostgreSQL `statement_timeout` and the client's "
+        "own timeout; SQLite: how long to wait for a lock). Longer ones are cancelled: 503.",
+    )
     live_streams_per_client: int = _setting(
         20,
         "Live streams one client address may hold open at once. Raise it when many participants share "
@@ -135,6 +145,10 @@ class Settings:
             raise SettingsError("BETEILIGUNG_SESSION_IDLE_MINUTES / _ABSOLUTE_HOURS: must be positive")
         if self.max_body_bytes < 1024:
             raise SettingsError("BETEILIGUNG_MAX_BODY_BYTES: must be at least 1024")
+        if self.db_connect_timeout < 1 or self.db_statement_timeout < 1:
+            raise SettingsError(
+                "BETEILIGUNG_DB_CONNECT_TIMEOUT / _STATEMENT_TIMEOUT: must be at least 1 second"
+            )
         if self.live_streams_per_client < 1 or self.live_slot_ttl_seconds < 1:
             raise SettingsError(
                 "BETEILIGUNG_LIVE_STREAMS_PER_CLIENT / _LIVE_SLOT_TTL_SECONDS: must be at least 1"

@@ -253,7 +253,9 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
         return _form_page(request, template, form, next=next_url)
     limiter = _limiter(request)
     email = form.cleaned["email"]
-    per_ip = await limiter.hit(LOGIN_PER_IP, _ip(request))
+    # Only failed attempts count, per address too: many people signing in from one address (the
+    # town hall's NAT) must not lock each other out; guessing fails, and that is what counts.
+    per_ip = await limiter.peek(LOGIN_PER_IP, _ip(request))
     per_account = await limiter.peek(LOGIN_FAILURES_PER_ACCOUNT, email)
     if not per_ip.allowed or not per_account.allowed:
         retry = max(
@@ -265,6 +267,7 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
         db_session, email=email, password=form.cleaned["password"], now=utcnow()
     )
     if user is None:
+        await limiter.hit(LOGIN_PER_IP, _ip(request))
         await limiter.hit(LOGIN_FAILURES_PER_ACCOUNT, email)
         form.add_error(None, _("E-Mail-Adresse oder Passwort ist falsch."))
         return _form_page(request, template, form, next=next_url)

@@ -4,10 +4,14 @@
 * CSRF failure on a form route (``opt["form"]``) → the same form again, values kept, with a
   message to send it once more (nothing the visitor typed is lost).
 * 5xx → a generic page with an incident id that is also in the log line.
+* The database unreachable or too slow (``beteiligung.db.database_unavailable``) → 503 with
+  "Die Datenbank ist kurz nicht erreichbar"; a submitted form's values (not passwords or
+  tokens) are shown again in a form posting to the same address, so nothing typed is lost.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +29,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 
 from beteiligung.accounts.permissions import ANONYMOUS
+from beteiligung.db import database_unavailable
 from beteiligung.i18n import gettext as _
 from beteiligung.web.context import FALLBACK_ORG
 
@@ -171,11 +176,86 @@ def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
     headers = getattr(exc, "headers", None) or None
     if isinstance(exc, PublicHTTPException):
         return _public_error(request, exc)
+    if not isinstance(exc, HTTPException) and database_unavailable(exc):
+        # Not a bug: the class only, the error text could quote what was sent.
+        log.warning("database.unavailable", path=request.url.path, error=type(exc).__name__)
+        return _database_unavailable(request)
     if status >= 500:
         incident = uuid.uuid4().hex[:12]
         log.error("request.failed", incident=incident, path=request.url.path, exc_info=exc)
         return _error_page(request, status, incident=incident)
     return _error_page(request, status, headers=headers)
+
+
+# Submitted fields never shown again on the 503 page: secrets, and the CSRF token (the page
+# brings a fresh one).
+_SECRET_FIELD = re.compile(r"pass|token|csrf|secret", re.IGNORECASE)
+_MAX_KEPT_FIELDS = 100
+
+
+def _kept_fields(request: Req) -> list[tuple[str, str]]:
+    """The submitted form's non-secret text values, as (name, value) in the order sent."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return []
+    data = ScopeState.from_scope(request.scope).form
+    if not isinstance(data, dict):
+        return []
+    fields: list[tuple[str, str]] = []
+    for name, value in data.items():
+        if not isinstance(name, str) or _SECRET_FIELD.search(name):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.strip():
+                fields.append((name, item))
+    return fields[:_MAX_KEPT_FIELDS]
+
+
+async def keep_submitted_form(connection: Any) -> None:
+    """Parse a submitted form now, before the request fails, so that the 503 page can show it
+    (called when the database fails before the CSRF middleware or the route read the body)."""
+    if connection.scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
+        return
+    try:
+        await Request(connection.scope, connection.receive).form()
+    except Exception:  # noqa: S110 - a body we cannot read is simply not shown again
+        pass
+
+
+def _database_unavailable(request: Req) -> Response[Any]:
+    fields = _kept_fields(request)
+    if fields:
+        message = _(
+            "Die Datenbank ist kurz nicht erreichbar, Ihre Eingabe ist unten erhalten. Bitte senden "
+            "Sie sie in einem Moment noch einmal ab, oder kopieren Sie sie sich."
+        )
+    else:
+        message = _(
+            "Die Datenbank ist kurz nicht erreichbar. Bitte versuchen Sie es in einem Moment noch einmal."
+        )
+    headers = {"Retry-After": "10"}
+    if _wants_json(request):
+        return Response({"status_code": 503, "detail": message}, status_code=503, headers=headers)
+    _load_context(request)
+    if request.headers.get("hx-request") == "true":
+        # htmx: the form and what was typed stay in the page; the alert says to send it again.
+        if fields:
+            message = _(
+                "Die Datenbank ist kurz nicht erreichbar. Ihre Eingabe ist noch im Formular: Bitte "
+                "senden Sie es in einem Moment noch einmal ab."
+            )
+        return Template(
+            template_name="errors/alert.html",
+            context={"message": message, "kind": "danger"},
+            status_code=503,
+            headers={**headers, "HX-Retarget": "#page-alert", "HX-Reswap": "innerHTML"},
+        )
+    action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Template(
+        template_name="errors/unavailable.html",
+        context={"title": _(TITLES[503]), "message": message, "fields": fields, "action": action},
+        status_code=503,
+        headers=headers,
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
