@@ -54,6 +54,7 @@ from beteiligung.surveys import admin as survey_admin
 from beteiligung.surveys import routes as survey_routes
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
+from beteiligung.web.input_guard import InputGuardMiddleware, StaticFileSystem
 from beteiligung.web.logs import log_processors
 from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from beteiligung.web.templating import STATIC_DIR, make_environment
@@ -138,7 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="lax",
         cookie_path="/",
         header_name="x-csrftoken",
-        exclude=["/static", "/healthz", "/readyz"],
+        # Anchored: Litestar searches these anywhere in the path ("/vorhaben/static-…" is no file).
+        exclude=[r"^/static/", r"^/healthz\Z", r"^/readyz\Z"],
     )
     logging_plugin = StructlogPlugin(
         config=StructlogConfig(
@@ -164,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         opt={"no_context": True},
         include_in_schema=False,
         name="static",
+        file_system=StaticFileSystem(),
     )
 
     async def on_startup(app: Litestar) -> None:
@@ -233,6 +236,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=csrf_config,
         middleware=[
             LocaleMiddleware,
+            InputGuardMiddleware,
             session_config.middleware,
         ],
         stores={"sessions": make_session_store(session_store_config)},

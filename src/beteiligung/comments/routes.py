@@ -40,6 +40,7 @@ from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals.queries import access_proposal
 from beteiligung.proposals.routes import proposal_page_response
 from beteiligung.web.context import DB
+from beteiligung.web.params import parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, render
 
 Req = Request[Any, Any, Any]
@@ -82,9 +83,10 @@ def _parent_id(data: dict[str, Any]) -> int | None:
     value = str(data.get("parent") or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    parent_id = parse_int(value)
+    if parent_id is None:
         raise NotFoundException()
-    return int(value)
+    return parent_id
 
 
 async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: int | None) -> Response[Any]:

@@ -29,6 +29,7 @@ from typing import Any
 import structlog
 
 from beteiligung.live.events import LiveEvent, decode, encode
+from beteiligung.web.params import parse_int
 
 log = structlog.get_logger("beteiligung.live")
 
@@ -49,7 +50,7 @@ def valid_id(value: str | None) -> bool:
     if not value or len(value) > 40:
         return False
     ms, _, seq = value.partition("-")
-    return ms.isdigit() and (seq == "" or seq.isdigit())
+    return parse_int(ms) is not None and (seq == "" or parse_int(seq) is not None)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from beteiligung.meetings.views import Viewer
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict, PublicHTTPException
 from beteiligung.web.forms import Field, Form
+from beteiligung.web.params import parse_int
 from beteiligung.web.responses import flash, is_htmx, redirect_after_post
 
 Req = Request[Any, Any, Any]
@@ -540,10 +541,10 @@ def parse_choice(poll: MeetingPoll, raw: Sequence[Any]) -> list[int] | None:
     offered = {o.id for o in poll.options}
     chosen: list[int] = []
     for value in raw:
-        text = str(value).strip()
-        if not text.isdigit() or int(text) not in offered:
+        number = parse_int(value)
+        if number is None or number not in offered:
             return None
-        chosen.append(int(text))
+        chosen.append(number)
     if len(set(chosen)) != len(chosen) or (not poll.multiple and len(chosen) > 1):
         return None
     return chosen

@@ -71,6 +71,7 @@ from beteiligung.moderation.states import Visibility
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict
 from beteiligung.web.forms import Field, Form
+from beteiligung.web.params import parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, redirect_after_post
 
 Req = Request[Any, Any, Any]
@@ -148,7 +149,7 @@ class QuestionForm(Form):
     @property
     def agenda_item_id(self) -> int | None:
         value = self.cleaned.get("agenda_item") or ""
-        return int(value) if value.isdigit() else None
+        return parse_int(value)
 
 
 class AnswerForm(Form):

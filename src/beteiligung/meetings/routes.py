@@ -251,7 +251,7 @@ def meeting_ics(meeting: Meeting, base_url: str, org_name: str) -> str:
 async def meeting_ics_file(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[str]:
     meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
     settings = request.app.state["settings"]
-    body = meeting_ics(meeting, settings.base_url, request.state.org.name)
+    body = meeting_ics(meeting, settings.resolved_base_url, request.state.org.name)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -7,6 +7,7 @@ from typing import ClassVar
 from beteiligung.moderation.models import FLAG_REASON_NAMES
 from beteiligung.moderation.reasons import NETIQUETTE_RULES
 from beteiligung.web.forms import Field, Form
+from beteiligung.web.params import parse_int
 
 DECISION_NAMES: dict[str, str] = {
     "approve": "Freigeben",
@@ -89,12 +90,12 @@ class DecisionForm(Form):
     @property
     def rule(self) -> int | None:
         value = self.cleaned.get("rule") or ""
-        return int(value) if value.isdigit() else None
+        return parse_int(value)
 
     @property
     def block_days(self) -> int:
         value = self.cleaned.get("block") or "0"
-        return int(value) if value.isdigit() else 0
+        return parse_int(value) or 0
 
 
 class NoteForm(Form):
@@ -133,4 +134,4 @@ class BulkForm(Form):
     @property
     def rule(self) -> int | None:
         value = self.cleaned.get("rule") or ""
-        return int(value) if value.isdigit() else None
+        return parse_int(value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -44,6 +45,7 @@ from beteiligung.moderation.reasons import NETIQUETTE_RULES
 from beteiligung.proposals.queries import access_proposal
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict
+from beteiligung.web.params import parse_ids, parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, render
 
 Req = Request[Any, Any, Any]
@@ -81,12 +83,20 @@ NO_CONSULTATION = "ohne"  # ?verfahren=ohne: items outside every consultation (t
 
 
 def _filters(verfahren: str, grund: str) -> tuple[int | None, Trigger | None]:
-    consultation_id = int(verfahren) if verfahren.isdigit() else None
+    consultation_id = parse_int(verfahren, minimum=1)
     try:
         trigger = Trigger(grund) if grund else None
     except ValueError:
         trigger = None
     return consultation_id, trigger
+
+
+def _filter_query(verfahren: str, grund: str) -> str:
+    """The queue's filters for its links, built from the parsed values (never the raw input)."""
+    consultation_id, trigger = _filters(verfahren, grund)
+    chosen = NO_CONSULTATION if verfahren == NO_CONSULTATION else consultation_id
+    params = {"verfahren": chosen, "grund": trigger.value if trigger else None}
+    return urlencode({k: v for k, v in params.items() if v})
 
 
 def _decision_form(review_id: int, bound: DecisionForm | None = None) -> DecisionForm:
@@ -126,7 +136,7 @@ async def queue_response(
     holders = await claims_of(request).holders([i.review.id for i in queue.items])
     for item in queue.items:
         item.claim = holders.get(item.review.id)
-    query = "&".join(f"{k}={v}" for k, v in (("verfahren", verfahren), ("grund", grund)) if v)
+    query = _filter_query(verfahren, grund)
     context = {
         "queue": queue,
         "filter_consultation": NO_CONSULTATION if without else consultation_id,
@@ -194,7 +204,7 @@ def _after(request: Req, data: dict[str, Any], message: str, kind: str = "succes
     if is_htmx(request):
         return None
     flash(request, message, kind)
-    query = "&".join(f"{k}={data[k]}" for k in ("verfahren", "grund") if str(data.get(k) or "").strip())
+    query = _filter_query(**_filter_args(data))
     return Redirect(path="/moderation" + (f"?{query}" if query else ""), status_code=HTTP_303_SEE_OTHER)
 
 
@@ -335,7 +345,7 @@ async def _mail_author(
         kind="moderation_hidden" if decision == Decision.HIDE else "moderation_edit",
         params={"excerpt": actions.excerpt(target), "rule": rule, "reason_text": reason},
         link=await actions.target_link(db, target),
-        base_url=request.app.state["settings"].base_url,
+        base_url=request.app.state["settings"].resolved_base_url,  # absolute even when unset
     )
 
 
@@ -367,7 +377,7 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
     actor = request.state.actor
     raw = await request.form()
     data = {k: raw.get(k) for k in raw}
-    ids = sorted({int(v) for v in raw.getall("ids", []) if str(v).isdigit()})
+    ids = parse_ids(raw.getall("ids", []))
     form = BulkForm(data)
     valid = form.validate()
     if not ids:

@@ -27,8 +27,12 @@ SUBJECTS: dict[str, str] = {
 
 
 def absolute_url(base_url: str, link: str) -> str:
+    """``link`` on the site at ``base_url`` (``Settings.resolved_base_url``): a mail is read
+    outside the site, so a relative link would lead nowhere."""
     if not link or link.startswith(("http://", "https://")):
         return link
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("absolute_url needs an absolute base URL (Settings.resolved_base_url)")
     return base_url.rstrip("/") + "/" + link.lstrip("/")
 
 

@@ -51,6 +51,7 @@ from beteiligung.proposals.queries import (
     supported_ids,
 )
 from beteiligung.web.context import DB, settings_of
+from beteiligung.web.params import parse_int
 from beteiligung.web.responses import (
     flash,
     form_data,
@@ -68,8 +69,8 @@ MANAGE = permission_required(Perm.CONSULTATION_MANAGE)
 def _seed(request: Req, value: str) -> int:
     """The random order's seed: from the link (pages keep it), else stable per visitor (derived
     from the CSRF cookie every visitor has; no extra cookie, nothing stored)."""
-    if value.isdigit():
-        return int(value) % 2**31
+    if (number := parse_int(value)) is not None:
+        return number % 2**31
     # On a GET the CSRF middleware holds the visitor's token (from the cookie, or the one it is
     # about to set), so the first page view already has the order of all later ones.
     token = ScopeState.from_scope(request.scope).csrf_token

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from beteiligung.i18n import gettext as _
 from beteiligung.surveys.models import CHOICE_KINDS, QuestionKind
+from beteiligung.web.params import parse_int
 
 OTHER = "sonstiges"  # the form value of "Sonstiges"
 SHORT_TEXT_MAX = 300
@@ -130,9 +131,10 @@ def clean_text(raw: str, max_length: int) -> str:
 
 
 def _option_id(question: QuestionLike, value: str) -> int:
-    if not value.isdigit() or int(value) not in {o.id for o in question.options}:
+    option = parse_int(value)
+    if option is None or option not in {o.id for o in question.options}:
         raise Tampered(value)
-    return int(value)
+    return option
 
 
 def parse_answer(question: QuestionLike, form: FormValues) -> Answer:
@@ -165,10 +167,9 @@ def parse_answer(question: QuestionLike, form: FormValues) -> Answer:
         value = _one(form, name)
         if value == "":
             return EMPTY
-        try:
-            number = int(value)
-        except ValueError:
-            raise Tampered(value) from None
+        number = parse_int(value)
+        if number is None:
+            raise Tampered(value)
         low, high = question.scale_min or 1, question.scale_max or 5
         if not low <= number <= high:
             raise ValueError(_("Bitte wählen Sie einen Wert von %(min)s bis %(max)s.", min=low, max=high))
@@ -177,18 +178,17 @@ def parse_answer(question: QuestionLike, form: FormValues) -> Answer:
         option_ids = [o.id for o in question.options]
         prefix = f"{name}-rang-"
         for key in form.keys():
-            if key.startswith(prefix) and (
-                not key[len(prefix) :].isdigit() or int(key[len(prefix) :]) not in option_ids
-            ):
+            if key.startswith(prefix) and parse_int(key[len(prefix) :]) not in option_ids:
                 raise Tampered(key)
         ranks: dict[int, int] = {}
         for option in option_ids:
             value = _one(form, f"{prefix}{option}")
             if value == "":
                 continue
-            if not value.isdigit() or not 1 <= int(value) <= len(option_ids):
+            rank = parse_int(value, minimum=1, maximum=len(option_ids))
+            if rank is None:
                 raise Tampered(value)
-            ranks[option] = int(value)
+            ranks[option] = rank
         if not ranks:
             return EMPTY
         if len(ranks) != len(option_ids) or sorted(ranks.values()) != list(range(1, len(option_ids) + 1)):
