@@ -117,9 +117,39 @@ def _field_strings() -> Iterator[tuple[str, str]]:
             yield label, where
 
 
+# Module-level dicts named like this hold msgids as values (enum → label, key → hint); they are
+# found without being listed, so a new ``…_NAMES`` dict cannot be forgotten (issue 20: "Läuft
+# jetzt", "Meiste Unterstützungen" … stayed German in English because their dicts were unlisted).
+LABEL_DICT_SUFFIXES = ("_NAMES", "_HINTS", "_LABELS", "_MESSAGES", "_RULES")
+
+
+def convention_dicts() -> Iterator[tuple[str, str, dict[object, str]]]:
+    """(module, name, dict) of every module-level msgid dict named by the convention."""
+    src = Path(beteiligung.__file__).resolve().parent
+    for info in pkgutil.walk_packages([str(src)], prefix="beteiligung."):
+        if info.ispkg or info.name.startswith(("beteiligung.locale.", "beteiligung.demo.")):
+            continue
+        if info.name in {"beteiligung.__main__", "beteiligung.cli"}:
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (
+                name != "LOCALE_NAMES"  # each language's name in itself: never translated
+                and name.isupper()
+                and name.endswith(LABEL_DICT_SUFFIXES)
+                and isinstance(value, dict)
+                and value
+                and all(isinstance(v, str) for v in value.values())
+            ):
+                yield info.name, name, value
+
+
 def _dict_strings() -> Iterator[tuple[str, str]]:
     for module_name, attr in LABEL_DICTS:
         values = getattr(importlib.import_module(module_name), attr)
+        for value in values.values():
+            yield value, f"{module_name}.{attr}"
+    for module_name, attr, values in convention_dicts():
         for value in values.values():
             yield value, f"{module_name}.{attr}"
 
