@@ -93,6 +93,23 @@ class Settings:
         "(open streams renew it every third of this, at most every 15 s), so places of a crashed "
         "process or a lost connection come free on their own.",
     )
+    posts_per_account_10min: int = _setting(
+        30,
+        "Contributions (comments, replies, proposals, meeting questions) one account, or one meeting "
+        "guest, may send in ten minutes; the next is refused (429, the text stays in the form). Set "
+        'it above the moderation\'s own "posts in ten minutes", which holds posts for review first.',
+    )
+    posts_per_account_day: int = _setting(
+        200, "Contributions one account, or one meeting guest, may send in 24 hours; then 429 as above."
+    )
+    posts_per_address_10min: int = _setting(
+        300,
+        "Contributions all accounts and guests behind one client address may send together in ten "
+        "minutes (high: a town hall's Wi-Fi puts a whole meeting behind one address); then 429.",
+    )
+    posts_per_address_day: int = _setting(
+        3000, "Contributions from one client address in 24 hours, all accounts and guests together; then 429."
+    )
     log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
     log_json: bool | None = _setting(None, "Log JSON lines. Default: on when stdout is not a terminal.")
     demo: bool = _setting(True, "`beteiligung run` loads the Lüneburg demo data into an empty database.")
@@ -153,6 +170,16 @@ class Settings:
             raise SettingsError(
                 "BETEILIGUNG_LIVE_STREAMS_PER_CLIENT / _LIVE_SLOT_TTL_SECONDS: must be at least 1"
             )
+        if (
+            min(
+                self.posts_per_account_10min,
+                self.posts_per_account_day,
+                self.posts_per_address_10min,
+                self.posts_per_address_day,
+            )
+            < 1
+        ):
+            raise SettingsError("BETEILIGUNG_POSTS_PER_ACCOUNT_* / _POSTS_PER_ADDRESS_*: must be at least 1")
         if self.is_production:
             if self.secret_key == DEV_SECRET:
                 raise SettingsError(

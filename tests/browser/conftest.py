@@ -78,6 +78,12 @@ def live_server(
         "BETEILIGUNG_DEMO": "true",
         "BETEILIGUNG_SECRET_KEY": LIVE_SECRET,
         "BETEILIGUNG_LOG_LEVEL": "WARNING",
+        # A few accounts post through the whole suite from one address: no hard posting limit
+        # (it is tested over HTTP, tests/http/test_posting_limits.py).
+        "BETEILIGUNG_POSTS_PER_ACCOUNT_10MIN": "100000",
+        "BETEILIGUNG_POSTS_PER_ACCOUNT_DAY": "100000",
+        "BETEILIGUNG_POSTS_PER_ADDRESS_10MIN": "100000",
+        "BETEILIGUNG_POSTS_PER_ADDRESS_DAY": "100000",
     }
     env.pop("BETEILIGUNG_REDIS_URL", None)
     log = (tmp / "server.log").open("wb")

@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.db import upsert_insert, utcnow
 from beteiligung.live.events import CommentChanged, CommentPosted, CommentVoteChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.moderation.actions import PUBLISH, Screening, open_review, revised_by_author
+from beteiligung.moderation.actions import PUBLISH, Screening, open_review, remember_post, revised_by_author
 
 
 async def post_comment(
@@ -32,48 +31,55 @@ async def post_comment(
     now: datetime | None = None,
 ) -> Comment:
     """A comment, or a reply to ``parent`` (same target, one level deeper). The same form sent
-    twice gives the comment of the first send. A held comment (``screening``) goes to the
-    moderation queue and publishes nothing public until it is approved."""
+    twice gives the comment of the first send, also when both arrive at once: the insert skips a
+    duplicate (``ON CONFLICT DO NOTHING``) instead of failing, so nothing is rolled back and no
+    object the caller holds is expired. A held comment (``screening``) goes to the moderation
+    queue and publishes nothing public until it is approved."""
     if submission_key:
         existing = await _by_submission(db, author_id, submission_key)
         if existing:
             return existing
-    comment = Comment(
-        consultation_id=consultation_id,
-        proposal_id=proposal_id,
-        parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 1,
-        author_id=author_id,
-        body=body,
-        submission_key=submission_key or None,
-        visibility=screening.visibility,
+    now = now or utcnow()
+    table = Comment.__table__
+    comment_id = await db.scalar(
+        upsert_insert(db)(table)
+        .values(
+            consultation_id=consultation_id,
+            proposal_id=proposal_id,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+            author_id=author_id,
+            body=body,
+            submission_key=submission_key or None,
+            visibility=screening.visibility,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
     )
-    db.add(comment)
-    try:
-        await db.flush()
-        if screening.held and screening.trigger is not None and org_id is not None:
-            await open_review(
-                db,
-                org_id=org_id,
-                target=comment,
-                trigger=screening.trigger,
-                reasons=screening.reasons,
-                now=now or utcnow(),
-            )
-        else:
-            queue_event(
-                db,
-                CommentPosted(
-                    consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id
-                ),
-            )
-        await db.commit()
-    except IntegrityError:
-        await db.rollback()
+    if comment_id is None:  # a concurrent send of the same form was first
+        await db.commit()  # nothing written: end the transaction (SQLite: the session store writes next)
         existing = await _by_submission(db, author_id, submission_key or "")
-        if existing is None:
-            raise
+        assert existing is not None
         return existing
+    comment = await db.get_one(Comment, comment_id)
+    if screening.held and screening.trigger is not None and org_id is not None:
+        await open_review(
+            db,
+            org_id=org_id,
+            target=comment,
+            trigger=screening.trigger,
+            reasons=screening.reasons,
+            now=now,
+        )
+    else:
+        queue_event(
+            db,
+            CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
+        )
+    await remember_post(db, screening, now)
+    await db.commit()
     return comment
 
 

@@ -13,7 +13,11 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from beteiligung.comments import actions
 from beteiligung.comments.forms import CommentForm, EditCommentForm
@@ -34,7 +38,8 @@ from beteiligung.consultations.permissions import (
 from beteiligung.consultations.routes import consultation_page_response
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
-from beteiligung.moderation.actions import review_of
+from beteiligung.moderation.actions import account_key, review_of
+from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import ReviewStatus
 from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals.queries import access_proposal
@@ -115,6 +120,15 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
             forms=forms,
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
+    refused = await posting_refused(request, account_key(actor.user_id))
+    if refused is not None:  # the hard limit: refused, with the text kept in the form
+        form.add_error(None, too_many_posts(refused))
+        forms = ThreadForms(replies={parent_id: form}) if parent_id else ThreadForms(new=form)
+        response = await _thread_response(
+            request, db, consultation, proposal_id, sort=sort, forms=forms, status=HTTP_429_TOO_MANY_REQUESTS
+        )
+        response.headers.update(retry_header(refused))
+        return response
     screening = await screen_contribution(request, db, consultation, form.cleaned["body"], now)
     comment = await actions.post_comment(
         db,

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 from litestar import Request, Response, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -65,7 +65,8 @@ from beteiligung.meetings.models import (
 from beteiligung.meetings.permissions import Participant
 from beteiligung.meetings.queries import access_meeting
 from beteiligung.meetings.views import Viewer, viewer_of
-from beteiligung.moderation.actions import Screening, open_review, screen_question
+from beteiligung.moderation.actions import Screening, open_review, remember_post, screen_question
+from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import Review
 from beteiligung.moderation.states import Visibility
 from beteiligung.web.context import DB
@@ -436,6 +437,7 @@ async def ask_question(
             )
         else:
             queue_event(db, MeetingQuestionsChanged(meeting_id=meeting.id))
+        await remember_post(db, screening, now)
     await db.commit()
     return question, created
 
@@ -563,6 +565,19 @@ async def ask_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) ->
             status=HTTP_422_UNPROCESSABLE_ENTITY,
             extra={"question_form": form},
         )
+    refused = await posting_refused(request, participant.voter_key)
+    if refused is not None:  # the hard limit: refused, with the text kept in the form
+        form.add_error(None, too_many_posts(refused))
+        response = await room_response(
+            request,
+            db_session,
+            meeting,
+            block="questions",
+            status=HTTP_429_TOO_MANY_REQUESTS,
+            extra={"question_form": form},
+        )
+        response.headers.update(retry_header(refused))
+        return response
     user = request.state.user
     screening = await screen_question(
         db_session,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.models import Role
@@ -32,7 +32,15 @@ from beteiligung.live.events import (
 )
 from beteiligung.live.publish import queue_event
 from beteiligung.meetings.models import MeetingQuestion
-from beteiligung.moderation.checks import AuthorHistory, Limits, check_submission, parse_blocklist
+from beteiligung.moderation.checks import (
+    HISTORY,
+    AuthorHistory,
+    Limits,
+    check_submission,
+    parse_blocklist,
+    rate_window,
+    text_fingerprint,
+)
 from beteiligung.moderation.models import (
     Block,
     Flag,
@@ -40,6 +48,7 @@ from beteiligung.moderation.models import (
     LogAction,
     ModerationLog,
     ModerationSettings,
+    PostFingerprint,
     Review,
     ReviewStatus,
     Trigger,
@@ -61,12 +70,24 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What :func:`remember_post` stores of a screened new contribution (see PostFingerprint)."""
+
+    author_key: str
+    user_id: int | None
+    text_hash: str
+
+
+@dataclass(frozen=True)
 class Screening:
-    """The verdict on a new contribution: published, or held with a trigger and reasons."""
+    """The verdict on a new contribution: published, or held with a trigger and reasons. A
+    screened new contribution carries its fingerprint, which the action that stores it passes to
+    :func:`remember_post` (none for trusted roles and edits)."""
 
     visibility: Visibility
     trigger: Trigger | None = None
     reasons: tuple[str, ...] = ()
+    fingerprint: Fingerprint | None = None
 
     @property
     def held(self) -> bool:
@@ -107,45 +128,106 @@ def limits_of(settings: ModerationSettings) -> Limits:
     )
 
 
+def account_key(user_id: int) -> str:
+    """An account's key in the fingerprints, the same as its voter key in meetings."""
+    return f"u:{user_id}"
+
+
 async def author_history(
-    db: AsyncSession, user_id: int, account_created_at: datetime, now: datetime
+    db: AsyncSession,
+    author_key: str,
+    account_created_at: datetime,
+    text_hash: str,
+    limits: Limits,
+    now: datetime,
 ) -> AuthorHistory:
-    since = now - timedelta(hours=24)
-    comments = await db.execute(
-        select(Comment.created_at, Comment.body).where(
-            Comment.author_id == user_id, Comment.created_at > since
+    """Two index lookups, whatever the author wrote before: whether the same text's fingerprint
+    is there from the last 24 hours, and the times of the author's latest posts within the rate
+    window (at most as many as the largest threshold: more cannot change a verdict)."""
+    history = AuthorHistory(account_created_at=account_created_at)
+    window, needed = rate_window(history, limits, now)
+    times = (
+        await db.scalars(
+            select(PostFingerprint.created_at)
+            .where(PostFingerprint.author_key == author_key, PostFingerprint.created_at > now - window)
+            .order_by(PostFingerprint.created_at.desc())
+            .limit(max(needed, 1))
+        )
+    ).all()
+    same = False
+    if text_hash:
+        found = await db.scalar(
+            select(PostFingerprint.id)
+            .where(
+                PostFingerprint.author_key == author_key,
+                PostFingerprint.text_hash == text_hash,
+                PostFingerprint.created_at > now - HISTORY,
+            )
+            .limit(1)
+        )
+        same = found is not None
+    return AuthorHistory(
+        account_created_at=account_created_at, recent_times=tuple(times), same_text_before=same
+    )
+
+
+# Expired fingerprints deleted per new post: more than one, so the table shrinks after a wave.
+PRUNE_BATCH = 100
+
+
+async def remember_post(db: AsyncSession, screening: Screening, now: datetime) -> None:
+    """Store the fingerprint of a contribution just written (the caller commits), and delete a
+    batch of fingerprints older than 24 hours. A constant number of statements per post."""
+    fingerprint = screening.fingerprint
+    if fingerprint is None:
+        return
+    expired = (
+        select(PostFingerprint.id)
+        .where(PostFingerprint.created_at < now - HISTORY)
+        .order_by(PostFingerprint.created_at)
+        .limit(PRUNE_BATCH)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        expired = expired.with_for_update(skip_locked=True)  # concurrent posts never wait on each other
+    await db.execute(
+        delete(PostFingerprint)
+        .where(PostFingerprint.id.in_(expired.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    db.add(
+        PostFingerprint(
+            author_key=fingerprint.author_key,
+            user_id=fingerprint.user_id,
+            text_hash=fingerprint.text_hash,
+            created_at=now,
+            updated_at=now,
         )
     )
-    proposals = await db.execute(
-        select(Proposal.created_at, Proposal.title + " " + Proposal.body).where(
-            Proposal.author_id == user_id, Proposal.created_at > since
-        )
-    )
-    questions = await db.execute(
-        select(MeetingQuestion.created_at, MeetingQuestion.body).where(
-            MeetingQuestion.author_id == user_id, MeetingQuestion.created_at > since
-        )
-    )
-    posts = tuple((when, text) for when, text in [*comments.all(), *proposals.all(), *questions.all()])
-    return AuthorHistory(account_created_at=account_created_at, recent_posts=posts)
 
 
 # A guest has no account whose age could count: the new-account check never applies to them.
 GUEST_ACCOUNT_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-async def guest_history(db: AsyncSession, meeting_id: int, voter_key: str, now: datetime) -> AuthorHistory:
-    """A guest's questions in the meeting (their only contributions), for the repeat and rate
-    checks; a guest is known by the session's voter key only."""
-    rows = await db.execute(
-        select(MeetingQuestion.created_at, MeetingQuestion.body).where(
-            MeetingQuestion.meeting_id == meeting_id,
-            MeetingQuestion.voter_key == voter_key,
-            MeetingQuestion.created_at > now - timedelta(hours=24),
-        )
-    )
-    posts = tuple((when, text) for when, text in rows.all())
-    return AuthorHistory(account_created_at=GUEST_ACCOUNT_CREATED, recent_posts=posts)
+async def _checked(
+    db: AsyncSession,
+    *,
+    settings: ModerationSettings,
+    author_key: str,
+    user_id: int | None,
+    account_created_at: datetime,
+    text: str,
+    now: datetime,
+    edit: bool = False,
+) -> tuple[tuple[str, ...], Fingerprint | None]:
+    """The automatic checks' reasons and, for a new post, its fingerprint."""
+    limits = limits_of(settings)
+    if edit:  # content checks only: no history needed
+        return tuple(check_submission(text, AuthorHistory(account_created_at), limits, now, edit=True)), None
+    text_hash = text_fingerprint(text)
+    history = await author_history(db, author_key, account_created_at, text_hash, limits, now)
+    reasons = tuple(check_submission(text, history, limits, now))
+    return reasons, Fingerprint(author_key=author_key, user_id=user_id, text_hash=text_hash)
 
 
 async def screen(
@@ -167,15 +249,23 @@ async def screen(
     if actor.roles & TRUSTED_ROLES or actor.user_id is None:
         return PUBLISH
     settings = await get_settings(db, org_id)
-    history = await author_history(db, actor.user_id, account_created_at, now)
-    reasons = tuple(check_submission(text, history, limits_of(settings), now, edit=edit))
+    reasons, fingerprint = await _checked(
+        db,
+        settings=settings,
+        author_key=account_key(actor.user_id),
+        user_id=actor.user_id,
+        account_created_at=account_created_at,
+        text=text,
+        now=now,
+        edit=edit,
+    )
     if reasons:
-        return Screening(Visibility.HELD, Trigger.AUTO, reasons)
+        return Screening(Visibility.HELD, Trigger.AUTO, reasons, fingerprint)
     if edit:
         return PUBLISH  # the mode applies to new posts; an edit request is handled by the caller
     if consultation.moderation_mode == ModerationMode.PRE:
-        return Screening(Visibility.HELD, Trigger.PRE)
-    return PUBLISH
+        return Screening(Visibility.HELD, Trigger.PRE, fingerprint=fingerprint)
+    return Screening(Visibility.PUBLISHED, fingerprint=fingerprint)
 
 
 async def screen_question(
@@ -194,23 +284,31 @@ async def screen_question(
 
     Moderators and staff publish at once. Residents pass the same automatic checks as in a
     consultation; guests (no account) the content checks and, by their voter key, the repeat and
-    rate checks over their questions in this meeting. Then the meeting's mode: pre-moderation
-    holds every question (with the checks' reasons, if any, for the moderators), post-moderation
-    holds only what a check caught.
+    rate checks over their recent questions. Then the meeting's mode: pre-moderation holds every
+    question (with the checks' reasons, if any, for the moderators), post-moderation holds only
+    what a check caught.
     """
     if actor.roles & TRUSTED_ROLES:
         return PUBLISH
     settings = await get_settings(db, org_id)
+    user_id: int | None = None
+    author_key, created = voter_key, GUEST_ACCOUNT_CREATED
     if actor.user_id is not None and account_created_at is not None:
-        history = await author_history(db, actor.user_id, account_created_at, now)
-    else:
-        history = await guest_history(db, meeting_id, voter_key, now)
-    reasons = tuple(check_submission(text, history, limits_of(settings), now))
+        user_id, author_key, created = actor.user_id, account_key(actor.user_id), account_created_at
+    reasons, fingerprint = await _checked(
+        db,
+        settings=settings,
+        author_key=author_key,
+        user_id=user_id,
+        account_created_at=created,
+        text=text,
+        now=now,
+    )
     if mode == ModerationMode.PRE:
-        return Screening(Visibility.HELD, Trigger.PRE, reasons)
+        return Screening(Visibility.HELD, Trigger.PRE, reasons, fingerprint)
     if reasons:
-        return Screening(Visibility.HELD, Trigger.AUTO, reasons)
-    return PUBLISH
+        return Screening(Visibility.HELD, Trigger.AUTO, reasons, fingerprint)
+    return Screening(Visibility.PUBLISHED, fingerprint=fingerprint)
 
 
 async def active_block_until(db: AsyncSession, org_id: int, user_id: int, now: datetime) -> datetime | None:
@@ -322,7 +420,7 @@ async def flag_target(
         },
     )
     if not inserted:
-        await db.rollback()
+        await db.commit()  # nothing written; a rollback would expire the caller's objects
         return False
     review = await review_of(db, target)
     if review is None or not review.is_open:

@@ -2,12 +2,18 @@
 
 A check never drops a contribution: it holds it for review and names its reason, which the
 moderators see in the queue and the author sees as "wartet auf Freigabe". Pure functions over
-what the caller loaded (the author's recent posts, the organisation's settings), with the clock
-as a parameter, so they are tested as a table (tests/unit/test_moderation_checks.py).
+what the caller loaded (the organisation's settings and a bounded summary of the author's recent
+posts: the times of the last few and whether the same text came before), with the clock as a
+parameter, so they are tested as a table (tests/unit/test_moderation_checks.py).
+
+The cost of a check is constant per post: the caller never re-reads the author's history, it
+looks up fingerprints (:func:`text_fingerprint`, table ``post_fingerprint``) by index and reads at
+most as many timestamps as the largest rate threshold (moderation/actions.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -35,12 +41,33 @@ class Limits:
     posts_per_ten_minutes: int = 10
 
 
+# How long a post's fingerprint counts for the "repeat" check (and is kept at all).
+HISTORY = timedelta(hours=24)
+
+
 @dataclass(frozen=True)
 class AuthorHistory:
-    """What the checks need to know about the author, loaded by the caller."""
+    """What the checks need to know about the author, loaded by the caller in a fixed number of
+    index lookups (never the author's posts themselves)."""
 
     account_created_at: datetime
-    recent_posts: tuple[tuple[datetime, str], ...]  # (when, text) of the author's posts in the last 24 h
+    # When the author's latest posts were made, at most as many as the largest rate threshold
+    # (a longer list cannot change a verdict) and none older than the longest rate window.
+    recent_times: tuple[datetime, ...] = ()
+    # The author posted the same normalised text (equal fingerprint) within HISTORY.
+    same_text_before: bool = False
+
+
+def is_new_account(author: AuthorHistory, limits: Limits, now: datetime) -> bool:
+    return now - author.account_created_at < timedelta(hours=limits.new_account_hours)
+
+
+def rate_window(author: AuthorHistory, limits: Limits, now: datetime) -> tuple[timedelta, int]:
+    """How far back the rate checks look for this author and how many timestamps they need at
+    most: ten minutes, or an hour for a new account; the largest threshold that applies."""
+    if is_new_account(author, limits, now):
+        return timedelta(hours=1), max(limits.posts_per_ten_minutes, limits.new_account_posts_per_hour)
+    return timedelta(minutes=10), limits.posts_per_ten_minutes
 
 
 def normalise(text: str) -> str:
@@ -48,6 +75,13 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of the normalised text ("" when nothing is left): equal for texts the "repeat"
+    check treats as the same, and all that is stored of the text for that check."""
+    same = normalise(text)
+    return hashlib.sha256(same.encode()).hexdigest() if same else ""
 
 
 def parse_blocklist(text: str) -> tuple[str, ...]:
@@ -79,14 +113,13 @@ def check_submission(
         reasons.append("blocklist")
     if edit:
         return reasons
-    same = normalise(text)
-    if same and any(normalise(earlier) == same for _, earlier in author.recent_posts):
+    if author.same_text_before and normalise(text):
         reasons.append("repeat")
-    last_ten_minutes = sum(1 for when, _ in author.recent_posts if when > now - timedelta(minutes=10))
+    last_ten_minutes = sum(1 for when in author.recent_times if when > now - timedelta(minutes=10))
     if last_ten_minutes >= limits.posts_per_ten_minutes:
         reasons.append("rate")
-    if now - author.account_created_at < timedelta(hours=limits.new_account_hours):
-        last_hour = sum(1 for when, _ in author.recent_posts if when > now - timedelta(hours=1))
+    if is_new_account(author, limits, now):
+        last_hour = sum(1 for when in author.recent_times if when > now - timedelta(hours=1))
         if last_hour >= limits.new_account_posts_per_hour:
             reasons.append("new_account")
     return reasons

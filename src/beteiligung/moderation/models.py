@@ -9,6 +9,7 @@
   (triggers in migration 0004).
 * :class:`Block`: an author barred from contributing in the organisation until a moment.
 * :class:`ModerationSettings`: the organisation's thresholds and blocklist for automatic checks.
+* :class:`PostFingerprint`: who posted what (a hash) when, for the checks' repeat and rate rules.
 """
 
 from __future__ import annotations
@@ -200,3 +201,24 @@ class ModerationSettings(Base):
     new_account_posts_per_hour: Mapped[int] = mapped_column(Integer, default=3)
     posts_per_ten_minutes: Mapped[int] = mapped_column(Integer, default=10)
     blocklist: Mapped[str] = mapped_column(Text, default="")  # one term per line
+
+
+class PostFingerprint(Base):
+    """What the automatic checks remember of a new contribution, for 24 hours: who wrote it (the
+    account, or a meeting guest's voter key), when, and a SHA-256 of its normalised text. The
+    "repeat" check is one index lookup and the rate checks read a few timestamps, whatever the
+    author wrote before (moderation/checks.py). Rows older than 24 hours are deleted as new ones
+    arrive; an account's rows go with the account."""
+
+    __tablename__ = "post_fingerprint"
+    __table_args__ = (
+        Index("ix_post_fingerprint_author_time", "author_key", "created_at"),
+        Index("ix_post_fingerprint_author_text", "author_key", "text_hash"),
+        Index("ix_post_fingerprint_created", "created_at"),
+    )
+
+    author_key: Mapped[str] = mapped_column(String(64))  # u:<user id> or a guest's g:<voter key>
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), default=None, index=True
+    )
+    text_hash: Mapped[str] = mapped_column(String(64))

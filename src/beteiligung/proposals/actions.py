@@ -10,18 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung import i18n
 from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation
-from beteiligung.db import insert_ignoring_duplicates, utcnow
+from beteiligung.db import insert_ignoring_duplicates, upsert_insert, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import ProposalAnswered, ProposalSubmitted, ProposalSupportChanged
 from beteiligung.live.publish import queue_event
 from beteiligung.mail.service import Mailer
-from beteiligung.moderation.actions import PUBLISH, Screening, open_review
+from beteiligung.moderation.actions import PUBLISH, Screening, open_review, remember_post
 from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Source, Support
 
 
@@ -40,43 +39,53 @@ async def submit_proposal(
     now: datetime | None = None,
 ) -> Proposal:
     """A resident's proposal. The same form sent twice (double click, resend after a timeout)
-    gives the proposal of the first send. A held proposal (``screening``) waits in the
-    moderation queue and publishes nothing public until approved."""
+    gives the proposal of the first send, also when both arrive at once: the insert skips a
+    duplicate (``ON CONFLICT DO NOTHING``) instead of failing, so nothing is rolled back and no
+    object the caller holds is expired. A held proposal (``screening``) waits in the moderation
+    queue and publishes nothing public until approved."""
     if submission_key:
         existing = await _by_submission(db, author_id, submission_key)
         if existing:
             return existing
-    proposal = Proposal(
-        consultation_id=consultation.id,
-        author_id=author_id,
-        title=title,
-        body=body,
-        topic_id=topic_id,
-        place=place,
-        submission_key=submission_key or None,
-        visibility=screening.visibility,
+    now = now or utcnow()
+    consultation_id = consultation.id
+    table = Proposal.__table__
+    proposal_id = await db.scalar(
+        upsert_insert(db)(table)
+        .values(
+            consultation_id=consultation_id,
+            author_id=author_id,
+            title=title,
+            body=body,
+            topic_id=topic_id,
+            place=place,
+            submission_key=submission_key or None,
+            visibility=screening.visibility,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
     )
-    db.add(proposal)
-    try:
-        await db.flush()
-        if screening.held and screening.trigger is not None and org_id is not None:
-            await open_review(
-                db,
-                org_id=org_id,
-                target=proposal,
-                trigger=screening.trigger,
-                reasons=screening.reasons,
-                now=now or utcnow(),
-            )
-        else:
-            queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
-        await db.commit()
-    except IntegrityError:
-        await db.rollback()
+    if proposal_id is None:  # a concurrent send of the same form was first
+        await db.commit()  # nothing written: end the transaction (SQLite: the session store writes next)
         existing = await _by_submission(db, author_id, submission_key or "")
-        if existing is None:
-            raise
+        assert existing is not None
         return existing
+    proposal = await db.get_one(Proposal, proposal_id)
+    if screening.held and screening.trigger is not None and org_id is not None:
+        await open_review(
+            db,
+            org_id=org_id,
+            target=proposal,
+            trigger=screening.trigger,
+            reasons=screening.reasons,
+            now=now,
+        )
+    else:
+        queue_event(db, ProposalSubmitted(consultation_id=consultation_id, proposal_id=proposal.id))
+    await remember_post(db, screening, now)
+    await db.commit()
     return proposal
 
 

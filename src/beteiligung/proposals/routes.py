@@ -16,7 +16,11 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 from litestar.utils.scope.state import ScopeState
 
 from beteiligung.accounts.guards import permission_required
@@ -37,6 +41,8 @@ from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
 from beteiligung.mail.service import Mailer
+from beteiligung.moderation.actions import account_key
+from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals import actions
 from beteiligung.proposals.forms import AnswerForm, OfflineProposalForm, ProposalForm
@@ -181,6 +187,17 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
             {"form": form, "consultation": consultation},
             block="form",
             status=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    refused = await posting_refused(request, account_key(request.state.actor.user_id))
+    if refused is not None:  # the hard limit: refused, with the text kept in the form
+        form.add_error(None, too_many_posts(refused))
+        return render(
+            request,
+            "proposals/new.html",
+            {"form": form, "consultation": consultation},
+            block="form",
+            status=HTTP_429_TOO_MANY_REQUESTS,
+            headers=retry_header(refused),
         )
     now = utcnow()
     text = f"{form.cleaned['title']}\n{form.cleaned['body']}\n{form.cleaned['place']}"
