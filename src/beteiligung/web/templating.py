@@ -104,7 +104,8 @@ def _safe_gettext(context: Context, message: Any, **variables: Any) -> str:
 
 @pass_context
 def _safe_ngettext(context: Context, singular: Any, plural: Any, num: int, **variables: Any) -> str:
-    if not (i18n.is_msgid(singular) and i18n.is_msgid(plural)):
+    # A catalog keys plural messages by the singular (one msgid may have two plural texts).
+    if not i18n.is_msgid(singular):
         return str(singular if num == 1 else plural)
     text: str = i18n.translations(i18n.current_locale.get()).ngettext(singular, plural, num)
     if context.eval_ctx.autoescape:
