@@ -41,7 +41,14 @@ def utcnow() -> datetime:
 
 
 # Objects that migrations create by hand (full-text search), unknown to the models' metadata.
-SEARCH_OBJECT_PREFIXES = ("consultation_fts", "ix_consultation_fts")
+SEARCH_OBJECT_PREFIXES = (
+    "consultation_fts",
+    "ix_consultation_fts",
+    "proposal_fts",  # migration 0008: proposals and comments (the search page)
+    "ix_proposal_fts",
+    "comment_fts",
+    "ix_comment_fts",
+)
 
 
 def include_in_autogenerate(
