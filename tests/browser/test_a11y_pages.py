@@ -40,6 +40,8 @@ PAGES = [
 LOGGED_IN_PAGES = [
     ("resident", "/konto"),
     ("resident", "/konto/daten"),
+    ("resident", "/konto/beitraege"),
+    ("resident", "/konto/beitraege?art=kommentare"),
     ("resident", "/konto/loeschen"),
     ("admin", "/verwaltung"),
     ("admin", "/verwaltung/texte"),

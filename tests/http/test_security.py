@@ -34,6 +34,7 @@ GET_POLICY: dict[str, dict[str, int]] = {
     "/konto/loeschen": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
     "/verwaltung": {"anonymous": 303, "resident": 403, "moderator": 200, "staff": 200, "admin": 200},
     "/konto/mitteilungen": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
+    "/konto/beitraege": {"anonymous": 303, "resident": 200, "moderator": 200, "staff": 200, "admin": 200},
     **{
         path: {"anonymous": 303, "resident": 403, "moderator": 403, "staff": 403, "admin": 200}
         for path in [

@@ -45,7 +45,7 @@ async def test_export_contains_the_users_data_and_no_secrets(client, settings, m
     assert data["tables"]["consent"][0]["purpose"] == "nutzungsbedingungen"
     assert data["tables"]["membership"][0]["role"] == "resident"
     page = await client.get("/konto/daten")
-    assert "Exportprobe" in page.text and "consent" in page.text
+    assert "Exportprobe" in page.text and "Einwilligungen" in page.text and "Nutzungsbedingungen" in page.text
 
 
 async def test_erasure_leaves_no_trace(app, client, settings, mailbox):
