@@ -35,7 +35,9 @@ async def test_role_change_needs_the_admins_password_and_a_plain_post(client, se
     # What an injected <div hx-post hx-vals> would send: the page's token, no password.
     r = await post_form(client, "/verwaltung/rollen", wanted, htmx=True)
     assert r.status_code == 422 and await _role(settings, staff_id) == Role.STAFF
-    r = await post_form(client, "/verwaltung/rollen", {**wanted, "confirm_password": DEMO_PASSWORD}, htmx=True)
+    r = await post_form(
+        client, "/verwaltung/rollen", {**wanted, "confirm_password": DEMO_PASSWORD}, htmx=True
+    )
     assert r.status_code == 422 and "nur über das Formular" in r.text
     assert await _role(settings, staff_id) == Role.STAFF
 
