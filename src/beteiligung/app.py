@@ -49,6 +49,7 @@ from beteiligung.notifications import routes as notification_routes
 from beteiligung.organisations import admin as org_admin
 from beteiligung.organisations import routes as org_routes
 from beteiligung.proposals import routes as proposal_routes
+from beteiligung.search import routes as search_routes
 from beteiligung.settings import PROJECT_ROOT, Settings
 from beteiligung.surveys import admin as survey_admin
 from beteiligung.surveys import routes as survey_routes
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *moderation_routes.ROUTES,
             *moderation_admin.ROUTES,
             *notification_routes.ROUTES,
+            *search_routes.ROUTES,
             *health_routes.ROUTES,
             static_router,
         ],

@@ -82,12 +82,72 @@ def migrate(revision: str) -> None:
 
 
 @main.command("seed-demo")
-def seed_demo_cmd() -> None:
-    """Load the Lüneburg demo data (idempotent)."""
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete ALL data first (every table: accounts, contributions, sessions, the moderation log), "
+    "then load the demo again. Refused when the database holds another organisation.",
+)
+@click.option("--yes", is_flag=True, help="With --reset: do not ask before deleting.")
+@click.option(
+    "--yes-really",
+    "yes_really",
+    is_flag=True,
+    help="With --reset: allow it with BETEILIGUNG_ENV=production (a demo installation run as production).",
+)
+def seed_demo_cmd(reset: bool, yes: bool, yes_really: bool) -> None:
+    """Load the Lüneburg demo data (idempotent); with --reset start the demo afresh."""
     settings = _settings()
     migrate_database(settings)
+    if reset:
+        if settings.is_production and not yes_really:
+            click.echo(
+                "seed-demo --reset deletes every row of the database and is refused with "
+                "BETEILIGUNG_ENV=production. If this really is a demo installation, add --yes-really.",
+                err=True,
+            )
+            sys.exit(2)
+        refusal = asyncio.run(_reset_refusal(settings))
+        if refusal:
+            click.echo(refusal, err=True)
+            sys.exit(2)
+        if not (yes or yes_really) and not click.confirm(
+            "Delete ALL data of this database (accounts, contributions, sessions, the moderation log) "
+            "and load the demo again?",
+            default=False,
+        ):
+            click.echo("Nothing was changed.")
+            sys.exit(1)
+        asyncio.run(_empty(settings))
+        asyncio.run(_seed(settings))
+        click.echo("Demo reset: all data deleted, the demo loaded again (everyone is signed out).")
+        return
     created = asyncio.run(_seed(settings))
     click.echo("Demo data loaded." if created else "Demo data was already there.")
+
+
+async def _reset_refusal(settings: Settings) -> str | None:
+    from beteiligung.app import make_alchemy_config
+    from beteiligung.demo.seed import reset_refusal
+
+    config = make_alchemy_config(settings)
+    try:
+        async with config.get_session() as db:
+            return await reset_refusal(db)
+    finally:
+        await config.get_engine().dispose()
+
+
+async def _empty(settings: Settings) -> None:
+    from beteiligung.app import make_alchemy_config
+    from beteiligung.demo.seed import empty_demo_database
+
+    config = make_alchemy_config(settings)
+    try:
+        async with config.get_session() as db:
+            await empty_demo_database(db)
+    finally:
+        await config.get_engine().dispose()
 
 
 @main.command("create-user")

@@ -35,6 +35,9 @@ PAGES = [
     "/veranstaltungen",
     "/veranstaltungen/1",  # the demo's live meeting (docs/meetings.md); 3 ended, minutes published
     "/veranstaltungen/3/protokoll",
+    "/suche",
+    "/suche?q=Lastenrad",  # hits with highlighted snippets (<mark>)
+    "/suche?q=Radweg&art=vorschlaege",
 ]
 
 LOGGED_IN_PAGES = [

@@ -68,6 +68,7 @@ START = {
         "/passwort-vergessen",
         "/registrieren/gesendet",
         "/passwort-vergessen/gesendet",
+        "/suche?q=alert",  # search hits: every kind with its snippets, from the payloads' own words
     ],
     "resident": ["/", "/konto", "/konto/mitteilungen", "/vorhaben", "/veranstaltungen"],
     "moderator": ["/", "/moderation", "/vorhaben", "/veranstaltungen"],

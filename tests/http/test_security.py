@@ -72,6 +72,7 @@ GET_POLICY: dict[str, dict[str, int]] = {
     },
     # Public participation pages (the samples below are unknown ids: 404 for everyone allowed in).
     "/vorhaben": dict.fromkeys(ROLES, 200),
+    "/suche": dict.fromkeys(ROLES, 200),  # the search page (issue 20)
     "/vorhaben/{slug}": dict.fromkeys(ROLES, 404),
     "/vorhaben/{slug}/vorschlaege": dict.fromkeys(ROLES, 404),
     "/vorhaben/{slug}/vorschlaege/neu": dict.fromkeys(ROLES, 404),

@@ -2,7 +2,8 @@
 and ``access_consultation``, the lookup that authorises.
 
 Full-text search: PostgreSQL with German stemming (``Radwege`` finds ``Radweg``) through the GIN
-expression index of migration 0002; SQLite through an FTS5 table with prefix matching.
+expression index of migration 0002; SQLite through an FTS5 table with prefix matching. The search
+page (/suche, beteiligung.search) searches consultations the same way, and proposals and comments.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def timing_of(consultation: Consultation, now: datetime) -> Timing:
     return Timing.RUNNING
 
 
-def _fts5_query(q: str) -> str:
-    """Words as quoted prefix terms, all required: no FTS5 syntax reaches the engine."""
+def fts5_query(q: str) -> str:
+    """Words as quoted prefix terms, all required: no FTS5 syntax reaches the engine (also used by
+    the search page, beteiligung.search.queries)."""
     words = re.findall(r"\w+", q, flags=re.UNICODE)[:8]
     return " ".join(f'"{w}"*' for w in words)
 
@@ -69,7 +71,7 @@ def _fts5_query(q: str) -> str:
 def _search(stmt: Select[Consultation], q: str, dialect: str) -> Select[Consultation]:
     if dialect == "postgresql":
         return stmt.where(literal_column(PG_SEARCH_DOCUMENT).op("@@")(func.websearch_to_tsquery("german", q)))
-    match = _fts5_query(q)
+    match = fts5_query(q)
     if not match:
         return stmt
     return stmt.where(

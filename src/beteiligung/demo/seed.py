@@ -3,6 +3,8 @@
 ``seed_organisation`` is also what a real install runs once for a new town (with its own
 texts); ``seed_demo`` adds the demo accounts and the demo participation
 (:mod:`beteiligung.demo.participation`) and is idempotent: a second run changes nothing.
+``empty_demo_database`` is the first half of ``beteiligung seed-demo --reset``: it deletes every
+row of a database that holds only the demo organisation (and refuses any other database).
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
-from beteiligung.db import utcnow
+from beteiligung.db import dialect_name, metadata, utcnow
 from beteiligung.demo.meetings import seed_meetings
 from beteiligung.demo.moderation import seed_moderation
 from beteiligung.demo.participation import seed_participation
@@ -114,3 +116,51 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
     if await seed_surveys(db, org, now):
         created = True
     return org, created
+
+
+# ---------------------------------------------------------------------------------------------
+# Reset (beteiligung seed-demo --reset)
+# ---------------------------------------------------------------------------------------------
+async def reset_refusal(db: AsyncSession) -> str | None:
+    """Why this database must not be emptied, or None. A reset deletes every row of every table
+    (accounts are not per organisation), so it is only for a database that holds nothing but
+    the demo organisation."""
+    slugs = sorted((await db.scalars(select(Organisation.slug))).all())
+    others = [slug for slug in slugs if slug != LUENEBURG["slug"]]
+    if others:
+        return (
+            f"The database holds other organisations than the demo ({', '.join(others)}); "
+            "--reset would delete their data too. Nothing was changed."
+        )
+    return None
+
+
+async def empty_demo_database(db: AsyncSession) -> None:
+    """Delete every row of every table of the app, including the append-only moderation log
+    (the schema and Alembic's version table stay), and commit. PostgreSQL: one ``TRUNCATE …
+    RESTART IDENTITY`` (it fires no row triggers, so the log's append-only trigger stays in force
+    for everything else, and ids start at 1 again as in a fresh demo). SQLite: ``DELETE`` table by
+    table (the full-text triggers keep their indexes in step), with the log's triggers lifted for
+    its own ``DELETE`` and put back in the same transaction."""
+    refusal = await reset_refusal(db)
+    if refusal:
+        raise ValueError(refusal)
+    tables = list(reversed(metadata.sorted_tables))
+    if dialect_name(db) == "postgresql":
+        quote = db.get_bind().dialect.identifier_preparer.quote
+        await db.execute(
+            text(f"TRUNCATE {', '.join(quote(t.name) for t in tables)} RESTART IDENTITY CASCADE")
+        )
+        await db.commit()
+        return
+    rows = await db.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'moderation_log'")
+    )
+    log_triggers = rows.all()
+    for name, _ in log_triggers:
+        await db.execute(text(f'DROP TRIGGER "{name}"'))
+    for table in tables:
+        await db.execute(table.delete())
+    for _, sql in log_triggers:
+        await db.execute(text(sql))
+    await db.commit()

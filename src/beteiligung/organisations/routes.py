@@ -16,15 +16,25 @@ from beteiligung.web.responses import render
 
 @get("/", name="home")
 async def home(request: Request[Any, Any, Any], db_session: DB) -> Template:
-    from beteiligung.consultations.listing import Timing, list_consultations
+    """The start page: what is happening now (organisations/now.py), and how to take part."""
     from beteiligung.consultations.phases import PHASE_NAMES
     from beteiligung.db import utcnow
+    from beteiligung.meetings.models import FORMAT_NAMES, STATE_NAMES
+    from beteiligung.organisations.now import happening_now
 
     now = utcnow()
-    running = await list_consultations(
-        db_session, request.state.org.id, now=now, timing=Timing.RUNNING, per_page=3
+    happening = await happening_now(db_session, request.state.org.id, now)
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "happening": happening,
+            "now": now,
+            "phase_names": PHASE_NAMES,
+            "meeting_states": STATE_NAMES,
+            "meeting_formats": FORMAT_NAMES,
+        },
     )
-    return render(request, "pages/home.html", {"running": running, "now": now, "phase_names": PHASE_NAMES})
 
 
 def _text_route(key: str) -> Any:

@@ -1,0 +1,1 @@
+"""The search page (/suche): consultations, proposals and comments that the visitor may see."""
