@@ -48,6 +48,7 @@ LOGGED_IN_PAGES = [
     ("resident", "/konto/loeschen"),
     ("admin", "/verwaltung"),
     ("admin", "/verwaltung/texte"),
+    ("admin", "/verwaltung/texte/impressum"),  # the editor (its preview: test_display_layout)
     ("admin", "/verwaltung/rollen"),
     ("admin", "/verwaltung/postausgang"),
     ("resident", "/konto/mitteilungen"),

@@ -22,6 +22,7 @@ from tests.browser.test_moderation_queue import _demo
 from tests.browser.test_participation_flow import (
     HtmlAxe,
     _assert_no_reload,
+    _focused,
     _mark,
     _submit_and_follow,
     _watch_errors,
@@ -307,8 +308,18 @@ def test_whole_meeting_in_the_browser(
         expect(speakers).to_contain_text("Redezeit bis")
     _axe_both(pa, "meeting room for the speaker (countdown)")
 
-    # Staff end the meeting; the participants see it; the minutes are drafted
+    # Staff end the meeting (first without ticking the confirmation: refused, error beside the
+    # box, focus on it); the participants see it; the minutes are drafted
     _idle(s)
+    _part(s, mid, "state").get_by_role("button", name="Veranstaltung beenden").click()
+    confirm = _part(s, mid, "state").get_by_label("Ich möchte die Veranstaltung jetzt beenden")
+    expect(confirm).to_have_attribute("aria-invalid", "true")
+    wait_for_htmx(s)
+    assert s.evaluate("document.activeElement.id") == f"meeting-{mid}-end-confirm", _focused(s)
+    _axe_both(s, "meeting room, ending without the confirmation")
+    for p in (pa, pb):
+        expect(_part(p, mid, "state")).to_contain_text("Läuft jetzt")
+    confirm.check()
     _part(s, mid, "state").get_by_role("button", name="Veranstaltung beenden").click()
     for p in (pa, pb):
         expect(_part(p, mid, "state")).to_contain_text("Beendet", timeout=LIVE_TIMEOUT)

@@ -199,7 +199,11 @@ async def test_ending_drafts_the_minutes_staff_edit_publish_and_withdraw(app, cl
     assert page.status_code == 200 and "sobald die Veranstaltung beendet ist" in page.text
 
     # Ending closes the poll, finishes the current speaker and drafts the minutes.
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
+    r = await post_form(
+        client,
+        f"/verwaltung/veranstaltungen/{meeting_id}/status",
+        {"status": "ended", "beenden_bestaetigt": "ja"},
+    )
     assert r.status_code == 303
 
     async def after_end(db: Any) -> tuple[Any, ...]:
@@ -282,7 +286,11 @@ async def test_ending_drafts_the_minutes_staff_edit_publish_and_withdraw(app, cl
     r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "live"})
     assert r.status_code == 303
     assert (await client.get(admin)).status_code == 409
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
+    r = await post_form(
+        client,
+        f"/verwaltung/veranstaltungen/{meeting_id}/status",
+        {"status": "ended", "beenden_bestaetigt": "ja"},
+    )
     assert r.status_code == 303
     assert (await _meeting(settings, meeting_id)).minutes == edited.strip()
 
@@ -367,7 +375,10 @@ async def test_minutes_of_an_empty_meeting_and_the_moderators_role(client, setti
     await make_user(settings, email="mod@example.org", role="moderator")
     await login(client, "staff@example.org")
     r = await post_form(
-        client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"}, htmx=True
+        client,
+        f"/verwaltung/veranstaltungen/{meeting_id}/status",
+        {"status": "ended", "beenden_bestaetigt": "ja"},
+        htmx=True,
     )
     assert r.status_code == 200
     minutes = (await _meeting(settings, meeting_id)).minutes

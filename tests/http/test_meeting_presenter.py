@@ -138,7 +138,7 @@ async def test_presenter_page_and_parts(client, settings):
     await run_sql(settings, close)
     r = await client.get(f"{url}/live/abstimmung", headers=HX)
     assert "Ergebnis der Abstimmung" in r.text
-    assert "3 Stimmen (75 %)" in r.text and "1 Stimme (25 %)" in r.text
+    assert "3 Stimmen (75\u202f%)" in r.text and "1 Stimme (25\u202f%)" in r.text
     assert 'width="75"' in r.text and 'aria-hidden="true"' in r.text  # the bar repeats the text
 
     r = await client.get(f"{url}/live/redeliste", headers=HX)

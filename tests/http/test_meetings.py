@@ -87,7 +87,11 @@ async def test_staff_creates_runs_and_ends_a_meeting(client, settings):
     assert r.status_code == 409
     r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "bogus"})
     assert r.status_code == 409
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
+    r = await post_form(
+        client,
+        f"/verwaltung/veranstaltungen/{meeting_id}/status",
+        {"status": "ended", "beenden_bestaetigt": "ja"},
+    )
     assert r.status_code == 303
     assert (await _meeting(settings, meeting_id)).state == MeetingState.ENDED
 
@@ -225,7 +229,11 @@ async def test_ending_closes_the_open_poll_and_the_current_speaker(client, setti
     await run_sql(settings, arrange)
     await make_user(settings, email="staff@example.org", role="staff", display_name="Stadtentwicklung")
     await login(client, "staff@example.org")
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{meeting_id}/status", {"status": "ended"})
+    r = await post_form(
+        client,
+        f"/verwaltung/veranstaltungen/{meeting_id}/status",
+        {"status": "ended", "beenden_bestaetigt": "ja"},
+    )
     assert r.status_code == 303
     polls = await run_sql(settings, lambda db: db.scalars(select(MeetingPoll.state)))
     speakers = await run_sql(settings, lambda db: db.scalars(select(MeetingSpeaker.status)))

@@ -110,7 +110,9 @@ async def test_meeting_data_is_exported_and_anonymised_at_erasure(client, settin
 
     # Staff end the past meeting (its poll closes, the minutes name Pia as a speaker) and publish.
     await login(client, "staff@example.org")
-    r = await post_form(client, f"/verwaltung/veranstaltungen/{past}/status", {"status": "ended"})
+    r = await post_form(
+        client, f"/verwaltung/veranstaltungen/{past}/status", {"status": "ended", "beenden_bestaetigt": "ja"}
+    )
     assert r.status_code == 303
     r = await post_form(
         client, f"/verwaltung/veranstaltungen/{past}/protokoll", {"aktion": "veroeffentlichen"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 from contextvars import ContextVar
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
@@ -135,3 +136,41 @@ def format_datetime(value: object, fmt: str = "datetime") -> str:
     if locale == "de":
         return f"{format_date(local, format='long', locale=locale)}, {time} Uhr"
     return f"{format_date(local, format='long', locale=locale)}, {time}"
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers: Babel's patterns for the visitor's language ("1.234,5" / "1,234.5").
+# --------------------------------------------------------------------------------------------
+NARROW_NBSP = "\u202f"
+
+
+def _rounded(value: object, digits: int) -> Decimal | None:
+    """``value`` rounded half up to at most ``digits`` decimals, without trailing zeros."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    integral = number.to_integral_value()
+    return integral if number == integral else number.normalize()
+
+
+def format_number(value: object, digits: int = 2) -> str:
+    """A number in the visitor's language, at most ``digits`` decimals: "4,05" / "4.05",
+    "1.234" / "1,234". Anything that is not a number is shown as it is ("" for None)."""
+    from babel.numbers import format_decimal
+
+    number = _rounded(value, digits)
+    if number is None:
+        return "" if value is None else str(value)
+    return format_decimal(number, locale=current_locale.get(), decimal_quantization=False)
+
+
+def format_percent(value: object, digits: int = 1) -> str:
+    """A share given in percent (0–100) in the visitor's language: "53,1 %" (with a narrow
+    no-break space, so the sign never wraps onto the next line) / "53.1%"."""
+    from babel.numbers import format_percent as babel_percent
+
+    number = _rounded(value, digits)
+    if number is None:
+        return "" if value is None else str(value)
+    text = babel_percent(number / 100, locale=current_locale.get(), decimal_quantization=False)
+    return text.replace("\xa0", NARROW_NBSP)

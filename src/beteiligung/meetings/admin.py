@@ -120,10 +120,14 @@ STATE_MESSAGES = {
 }
 
 
+END_CONFIRM = "beenden_bestaetigt"  # the checkbox "Ich möchte die Veranstaltung jetzt beenden"
+
+
 @post(f"{BASE}/{{meeting_id:int}}/status", name="admin.meeting.state", guards=GUARDS)
 async def meeting_state_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
     meeting = await load_meeting(db_session, request, meeting_id)
-    raw = (await request.form()).get("status") or ""
+    data = await request.form()
+    raw = data.get("status") or ""
     try:
         target = MeetingState(raw)
     except ValueError:
@@ -131,6 +135,13 @@ async def meeting_state_submit(request: Req, db_session: DB, meeting_id: FromPat
 
         raise ActionConflict(detail=_("Unbekannter Status.")) from None
     enforce(why_not_change_state(request.state.actor, meeting, target))
+    if target == MeetingState.ENDED and data.get(END_CONFIRM) != "ja":
+        # Ending closes the open poll and the speaker list: only with the box ticked (works
+        # without JavaScript; with htmx the state block comes back with the error beside it).
+        error = _("Bitte bestätigen Sie, dass Sie die Veranstaltung jetzt beenden möchten.")
+        return await room_response(
+            request, db_session, meeting, block="state", status=422, extra={"end_error": error}
+        )
     await actions.change_state(db_session, meeting, target, utcnow())
     message = _(STATE_MESSAGES[target])
     if is_htmx(request):

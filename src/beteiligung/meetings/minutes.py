@@ -473,7 +473,7 @@ async def meeting_minutes_file(request: Req, db_session: DB, meeting_id: FromPat
     draft = "-entwurf" if meeting.minutes_published_at is None else ""
     return Response(
         minutes_document(meeting),
-        media_type="text/markdown; charset=utf-8",
+        media_type="text/markdown",  # Litestar adds "; charset=utf-8" to text/*
         headers={
             "Content-Disposition": f'attachment; filename="protokoll-veranstaltung-{meeting.id}{draft}.md"',
             "Cache-Control": "no-store" if draft else "no-cache",

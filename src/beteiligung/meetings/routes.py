@@ -254,7 +254,7 @@ async def meeting_ics_file(request: Req, db_session: DB, meeting_id: FromPath[in
     body = meeting_ics(meeting, settings.resolved_base_url, request.state.org.name)
     return Response(
         body,
-        media_type="text/calendar; charset=utf-8",
+        media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text/*
         headers={"Content-Disposition": f'attachment; filename="veranstaltung-{meeting.id}.ics"'},
     )
 

@@ -184,7 +184,7 @@ async def moderation_log_csv_page(request: Req, db_session: DB) -> Stream:
     filename = f"moderationsprotokoll-{request.state.org.slug or 'organisation'}-{today}.csv"
     return Stream(
         audit.csv_lines(entries),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/*
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

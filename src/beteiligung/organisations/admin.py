@@ -104,9 +104,19 @@ async def text_edit_page(request: Req, db_session: DB, key: FromPath[str]) -> Te
 )
 async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> Response[Any]:
     text = await _load_text(db_session, request.state.org.id, key)
-    form = TextForm(dict((await request.form()).items()))
+    data = await request.form()
+    form = TextForm(dict(data.items()))
     if not form.validate():
         return render(request, "admin/text_edit.html", {"form": form, "text": text}, block="form", status=422)
+    if data.get("aktion") == "vorschau":  # rendered as it would be published, nothing saved
+        preview = {"title": form.cleaned["title"], "body": form.cleaned["body"]}
+        return render(
+            request,
+            "admin/text_edit.html",
+            {"form": form, "text": text, "preview": preview},
+            block="form",
+            announce=_("Vorschau angezeigt. Der Text ist noch nicht gespeichert."),
+        )
     if (form.cleaned["title"], form.cleaned["body"]) != (text.title, text.body):
         text.title = form.cleaned["title"]
         text.body = form.cleaned["body"]

@@ -526,7 +526,7 @@ async def survey_export_csv_page(request: Req, db_session: DB, survey_id: FromPa
     body = export_csv(survey, await export_rows(db_session, survey))
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/*
         headers={
             "Content-Disposition": f'attachment; filename="{_filename(survey, "csv")}"',
             "Cache-Control": "no-store",

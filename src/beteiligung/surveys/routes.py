@@ -37,7 +37,7 @@ from beteiligung.surveys.permissions import (
     why_not_see_results,
 )
 from beteiligung.surveys.queries import access_survey, survey_results
-from beteiligung.surveys.views import respondent_of, survey_card
+from beteiligung.surveys.views import respondent_of, survey_card, survey_parts
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict, PublicHTTPException
 from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render, safe_next
@@ -74,9 +74,8 @@ async def _limit_anonymous(request: Req) -> None:
 
 
 def _pages(survey: Survey, answers: dict[int, Answer]) -> list[SurveySection]:
-    """Sections with at least one question the respondent sees, in order."""
-    shown = visible_questions(survey.ordered_questions(), answers)
-    return [s for s in survey.sections if any(q.id in shown for q in survey.questions_of(s.id))]
+    """Sections with at least one question the respondent sees, in order (views.survey_parts)."""
+    return survey_parts(survey, answers).pages
 
 
 async def _answering(
@@ -105,8 +104,10 @@ async def survey_page(request: Req, db_session: DB, survey_id: FromPath[int]) ->
         ctx["next_url"] = f"/umfragen/{survey.id}"
         return render(request, "surveys/poll.html", ctx)
     answers = await actions.load_answers(db_session, survey, card.response.id) if card.response else {}
+    parts = survey_parts(survey, answers)
     ctx.update(
-        pages=_pages(survey, answers),
+        pages=parts.pages,
+        parts=parts,
         ends_at=survey_ends_at(survey, survey.consultation, now),
         results_open=why_not_see_results(request.state.actor, survey, survey.consultation, now) is None,
     )
@@ -131,7 +132,7 @@ def _section_ctx(
 ) -> dict[str, Any]:
     questions = survey.ordered_questions()
     shown = visible_questions(questions, answers)
-    pages = _pages(survey, answers)
+    parts = survey_parts(survey, answers)
     numbers = {q.id: i + 1 for i, q in enumerate(q for q in questions if q.id in shown)}
     return {
         "survey": survey,
@@ -140,8 +141,8 @@ def _section_ctx(
         "number": survey.sections.index(section) + 1,
         "questions": [q for q in survey.questions_of(section.id) if q.id in shown],
         "numbers": numbers,
-        "step": pages.index(section) + 1 if section in pages else 1,
-        "steps": len(pages),
+        "step": parts.step(section),
+        "steps": parts.count,
         "values": values,
         "errors": errors or {},
     }

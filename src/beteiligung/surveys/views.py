@@ -18,8 +18,8 @@ from beteiligung.consultations.permissions import Denied
 from beteiligung.i18n import format_datetime
 from beteiligung.i18n import gettext as _
 from beteiligung.surveys.actions import Respondent, find_response
-from beteiligung.surveys.answers import Values
-from beteiligung.surveys.models import Survey, SurveyResponse
+from beteiligung.surveys.answers import Answer, Values, visible_questions
+from beteiligung.surveys.models import Survey, SurveyResponse, SurveySection
 from beteiligung.surveys.permissions import (
     SurveyState,
     survey_state,
@@ -50,6 +50,36 @@ def respondent_of(request: Req, *, create: bool = False) -> Respondent | None:
     secret = request.app.state["settings"].secret_key.encode()
     key = hmac.new(secret, f"survey:{token}".encode(), hashlib.sha256).hexdigest()[:48]
     return Respondent(anon_key=key)
+
+
+@dataclass(frozen=True)
+class SurveyParts:
+    """The parts ("Teile") a respondent goes through: the sections with at least one question they
+    see with the answers given so far, in order. The start page's "hat 2 Teile" and each page's
+    "Teil 1 von 2" both come from here, so they always agree."""
+
+    pages: list[SurveySection]
+    more_possible: bool  # a section hidden now may appear after some answers (conditions)
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+    def step(self, section: SurveySection) -> int:
+        return self.pages.index(section) + 1 if section in self.pages else 1
+
+
+def survey_parts(survey: Survey, answers: dict[int, Answer]) -> SurveyParts:
+    shown = visible_questions(survey.ordered_questions(), answers)
+    pages: list[SurveySection] = []
+    more = False
+    for section in survey.sections:
+        questions = survey.questions_of(section.id)
+        if any(q.id in shown for q in questions):
+            pages.append(section)
+        elif any(q.condition_option_id is not None for q in questions):
+            more = True
+    return SurveyParts(pages=pages, more_possible=more)
 
 
 def denial_text(denied: Denied) -> str:

@@ -28,6 +28,7 @@ TEMPLATE_DIR = PROJECT_ROOT / "templates"
 HTMX_CONFIG = json.dumps(
     {
         "includeIndicatorCSS": False,
+        "defaultSettleDelay": 0,  # no settle step: it copies style attributes (CSP style-src 'self')
         "defaultTimeout": 20000,
         "extensions": "sse",
         "mode": "same-origin",
@@ -76,6 +77,7 @@ def make_environment() -> Environment:
         HTMX_CONFIG=HTMX_CONFIG,
     )
     env.filters["datetime"] = i18n.format_datetime
+    env.filters.update(number=i18n.format_number, percent=i18n.format_percent)
     env.filters["label"] = i18n.label_text
     # The form macros as a global, so blocks rendered alone (jinja2-fragments) can use them too.
     env.filters["urlencode_params"] = urlencode_params
