@@ -60,6 +60,7 @@ LOGGED_IN_PAGES = [
     ("resident", "/vorhaben/{slug}/vorschlaege"),
     ("resident", "/vorhaben/{slug}/vorschlaege/neu"),
     ("resident", "/vorschlaege/{proposal}"),
+    ("resident", "/vorschlaege/6/bearbeiten"),  # the demo resident's own proposal: edit and withdraw
     ("admin", "/vorschlaege/{proposal}/antwort"),
     ("admin", "/vorhaben/{slug}/vorschlaege/erfassen"),
     ("resident", "/umfragen/1/teil/1"),

@@ -77,6 +77,7 @@ GET_POLICY: dict[str, dict[str, int]] = {
     "/vorhaben/{slug}/vorschlaege": dict.fromkeys(ROLES, 404),
     "/vorhaben/{slug}/vorschlaege/neu": dict.fromkeys(ROLES, 404),
     "/vorschlaege/{proposal_id}": dict.fromkeys(ROLES, 404),
+    "/vorschlaege/{proposal_id}/bearbeiten": dict.fromkeys(ROLES, 404),  # the author's edit page
     "/live/vorhaben/{slug}": dict.fromkeys(ROLES, 404),
     "/vorhaben/{slug}/live/{teil}": dict.fromkeys(ROLES, 404),
     "/vorschlaege/{proposal_id}/live/{teil}": dict.fromkeys(ROLES, 404),

@@ -20,6 +20,7 @@ from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, why_not_view
+from beteiligung.moderation.explain import HeldExplanation, explain_hold
 from beteiligung.moderation.models import Review, ReviewStatus
 from beteiligung.moderation.states import Visibility
 
@@ -49,6 +50,7 @@ class Node:
     moderation: str = ""
     rule: int | None = None
     reason: str = ""
+    held_why: HeldExplanation | None = None  # "held": why it waits, for its author (moderation/explain.py)
 
 
 @dataclass
@@ -121,6 +123,10 @@ def _node(comment: Comment, org_id: int, viewer_id: int | None, review: Review |
         node.moderation = ("edit" if edit else "held") if own else "pending"
         if own and edit and review is not None:
             node.rule, node.reason = review.rule, review.reason_text
+        elif own:
+            node.held_why = explain_hold(
+                review.trigger if review else None, review.auto_codes if review else ()
+            )
     return node
 
 

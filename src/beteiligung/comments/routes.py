@@ -43,7 +43,7 @@ from beteiligung.moderation.limits import posting_refused, retry_header, too_man
 from beteiligung.moderation.models import ReviewStatus
 from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals.queries import access_proposal
-from beteiligung.proposals.routes import proposal_page_response
+from beteiligung.proposals.routes import held_message, proposal_page_response
 from beteiligung.web.context import DB
 from beteiligung.web.params import parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, render
@@ -78,8 +78,10 @@ async def _thread_response(
     return await consultation_page_response(request, db, consultation, **kwargs)
 
 
-def _back(request: Req, consultation: Consultation, comment: Comment, message: str) -> Response[Any]:
-    flash(request, message)
+def _back(
+    request: Req, consultation: Consultation, comment: Comment, message: str, kind: str = "success"
+) -> Response[Any]:
+    flash(request, message, kind)
     url = f"{target_url(consultation, comment.proposal_id)}#comment-{comment.id}"
     return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
 
@@ -142,14 +144,16 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
         screening=screening,
         now=now,
     )
-    if not comment.is_public:
-        message = _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere.")
+    if not comment.is_public:  # not a success yet: why it waits and what happens next (issue 20)
+        message = held_message(
+            _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."), screening
+        )
     elif parent:
         message = _("Ihre Antwort ist veröffentlicht.")
     else:
         message = _("Ihr Kommentar ist veröffentlicht.")
     if not is_htmx(request):
-        return _back(request, consultation, comment, message)
+        return _back(request, consultation, comment, message, "success" if comment.is_public else "info")
     return await _thread_response(
         request, db, consultation, proposal_id, sort=sort, announce=message, focus=comment.id
     )
@@ -239,11 +243,13 @@ async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
     if edit_requested:
         message = _("Danke! Ihr überarbeiteter Beitrag wartet auf Freigabe durch die Moderation.")
     elif not comment.is_public:
-        message = _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere.")
+        message = held_message(
+            _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."), screening
+        )
     else:
         message = _("Ihr Kommentar wurde geändert.")
     if not is_htmx(request):
-        return _back(request, consultation, comment, message)
+        return _back(request, consultation, comment, message, "success" if comment.is_public else "info")
     return await _thread_response(
         request, db_session, consultation, comment.proposal_id, announce=message, focus=comment.id
     )

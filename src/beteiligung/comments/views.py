@@ -15,6 +15,7 @@ from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.forms import CommentForm, EditCommentForm
 from beteiligung.comments.queries import COMMENT_SORT_NAMES, CommentSort, Thread, load_thread
 from beteiligung.consultations.models import Consultation
+from beteiligung.moderation.explain import holds_new_posts
 
 THREAD_TEMPLATE = "comments/thread.html"
 THREAD_BLOCKS = frozenset({"comments", "comment_votes"})
@@ -71,6 +72,7 @@ async def thread_context(
         "new_reply_form": lambda parent_id: CommentForm(parent_id=parent_id),
         "new_edit_form": lambda c: EditCommentForm(initial={"body": c.body}, comment_id=c.id),
         "comment_sorts": COMMENT_SORT_NAMES,
+        "held_first": holds_new_posts(actor, consultation),  # pre-moderation: the form says so
         "focus_comment": focus,
         "thread_live_key": (
             f"proposal-{proposal_id}-comments" if proposal_id else f"consultation-{consultation.id}-comments"

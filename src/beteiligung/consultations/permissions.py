@@ -108,6 +108,10 @@ def why_not_support(
         return denied
     if not proposal.is_public:
         return Denied(409, "Dieser Vorschlag ist nicht öffentlich und kann nicht unterstützt werden.")
+    if proposal.withdrawn_at is not None:  # its supports are frozen (proposals/rules.py)
+        return Denied(
+            409, "Dieser Vorschlag wurde zurückgezogen; seine Unterstützungen bleiben, wie sie sind."
+        )
     if proposal.author_id == actor.user_id:
         return Denied(403, "Ihren eigenen Vorschlag können Sie nicht unterstützen.")
     return None

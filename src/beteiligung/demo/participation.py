@@ -25,7 +25,7 @@ from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation, ConsultationStatus, Phase, Topic
 from beteiligung.consultations.phases import PhaseKind
 from beteiligung.organisations.models import Organisation
-from beteiligung.proposals.models import AnswerState, Proposal, Source, Support
+from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Source, Support
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -95,6 +95,8 @@ class P:
     source: Source = Source.ONLINE
     source_note: str = ""
     answer: tuple[AnswerState, timedelta, str] | None = None  # state, how long ago, text
+    # The author changed it: (earlier title, earlier body, how long after submitting).
+    earlier: tuple[str, str, timedelta] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,6 +429,12 @@ PROPOSALS = (
         topic="wirtschaft",
         place="Kaltenmoor",
         title="Repair-Café und offene Werkstatt in Kaltenmoor",
+        earlier=(
+            "Repair-Café in Kaltenmoor",
+            "In Kaltenmoor fehlt ein Ort, an dem man Dinge reparieren lassen kann. Ein Repair-Café "
+            "spart Geld und Müll und bringt Nachbar:innen zusammen.",
+            5 * HOUR,
+        ),
         body=(
             "In Kaltenmoor fehlt ein Ort, an dem man Dinge reparieren lassen und selbst lernen kann. "
             "Ein Repair-Café mit offener Werkstatt spart Geld und Müll, bringt Nachbar:innen zusammen "
@@ -1003,6 +1011,8 @@ async def seed_participation(
             created_at=created,
             updated_at=created,
         )
+        if spec.earlier:
+            proposal.edited_at = created + spec.earlier[2]
         if spec.answer:
             state, ago, text = spec.answer
             proposal.answer_state = state
@@ -1011,6 +1021,21 @@ async def seed_participation(
             proposal.answered_by_id = staff.id
         db.add(proposal)
         await db.flush()
+        if spec.earlier:  # the text before the author's edit, shown as "Frühere Fassungen"
+            title, body, after = spec.earlier
+            db.add(
+                ProposalVersion(
+                    proposal_id=proposal.id,
+                    author_id=proposal.author_id,
+                    title=title,
+                    body=body,
+                    place=spec.place,
+                    written_at=created,
+                    public=True,
+                    created_at=created + after,
+                    updated_at=created + after,
+                )
+            )
         for i, key in enumerate(spec.supports):
             supporter = people[key]
             assert supporter.id != proposal.author_id, "authors do not support their own proposal"

@@ -63,6 +63,25 @@ class ProposalAnswered(LiveEvent, tag="proposal_answered", frozen=True):
         return [f"proposal-{self.proposal_id}-answer"]
 
 
+class ProposalChanged(LiveEvent, tag="proposal_changed", frozen=True):
+    """A public proposal's author changed its text or topic, or withdrew it (its page's text,
+    its support widget and the consultation's list are stale)."""
+
+    kind: ClassVar[str] = "proposal_changed"
+    consultation_id: int
+    proposal_id: int
+
+    def channels(self) -> list[str]:
+        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [
+            f"proposal-{self.proposal_id}-text",
+            f"proposal-{self.proposal_id}-supports",
+            f"consultation-{self.consultation_id}-proposals",
+        ]
+
+
 def _thread_key(consultation_id: int, proposal_id: int | None) -> str:
     return f"proposal-{proposal_id}-comments" if proposal_id else f"consultation-{consultation_id}-comments"
 
@@ -217,6 +236,7 @@ EVENT_TYPES: tuple[type[LiveEvent], ...] = (
     ProposalSubmitted,
     ProposalSupportChanged,
     ProposalAnswered,
+    ProposalChanged,
     CommentPosted,
     CommentChanged,
     CommentVoteChanged,

@@ -259,6 +259,7 @@ def live_messages() -> str:
             "comment": nmsg("%(num)s neuer Kommentar", "%(num)s neue Kommentare"),
             "comment_changed": nmsg("%(num)s Kommentar geändert", "%(num)s Kommentare geändert"),
             "proposal": nmsg("%(num)s neuer Vorschlag", "%(num)s neue Vorschläge"),
+            "proposal_changed": nmsg("%(num)s Vorschlag geändert", "%(num)s Vorschläge geändert"),
             "support": nmsg("%(num)s Unterstützung geändert", "%(num)s Unterstützungen geändert"),
             "vote": nmsg("%(num)s Bewertung geändert", "%(num)s Bewertungen geändert"),
             "answer": nmsg("%(num)s neue Antwort der Verwaltung", "%(num)s neue Antworten der Verwaltung"),

@@ -66,6 +66,7 @@ from beteiligung.meetings.permissions import Participant
 from beteiligung.meetings.queries import access_meeting
 from beteiligung.meetings.views import Viewer, viewer_of
 from beteiligung.moderation.actions import Screening, open_review, remember_post, screen_question
+from beteiligung.moderation.explain import HeldExplanation, explain_hold
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import Review
 from beteiligung.moderation.states import Visibility
@@ -226,6 +227,7 @@ class QuestionItem:
     voted: bool  # this viewer upvoted it
     moderation: str = ""  # "" (public), "held" (the viewer's own, waiting), "hidden" (placeholder)
     rule: int | None = None  # the Netiquette rule of a hidden question
+    held_why: HeldExplanation | None = None  # "held": why it waits (moderation/explain.py)
 
     @property
     def id(self) -> int:
@@ -306,13 +308,11 @@ async def load_questions(
                 )
             ).all()
         )
-    hidden_ids = [q.id for q in rows if q.visibility == Visibility.HIDDEN]
-    rules: dict[int, int | None] = {}
+    hidden_ids = [q.id for q in rows if q.visibility != Visibility.PUBLISHED]  # hidden, and own held
+    reviews: dict[int, Review] = {}
     if hidden_ids:
-        result = await db.execute(
-            select(Review.meeting_question_id, Review.rule).where(Review.meeting_question_id.in_(hidden_ids))
-        )
-        rules = {qid: rule for qid, rule in result.all() if qid is not None}
+        found = await db.scalars(select(Review).where(Review.meeting_question_id.in_(hidden_ids)))
+        reviews = {r.meeting_question_id: r for r in found if r.meeting_question_id is not None}
     titles = {item.id: item.title for item in meeting.agenda}
 
     view = QuestionsView(sort=sort)
@@ -329,10 +329,17 @@ async def load_questions(
             own=bool(voter_key) and q.voter_key == voter_key,
             voted=q.id in voted,
         )
+        review = reviews.get(q.id)
         if q.visibility == Visibility.HIDDEN:
-            item.moderation, item.rule = "hidden", rules.get(q.id)
+            item.moderation, item.rule = "hidden", review.rule if review else None
         elif q.visibility == Visibility.HELD:
             item.moderation = "held"
+            item.held_why = explain_hold(
+                review.trigger if review else None,
+                review.auto_codes if review else (),
+                meeting=True,
+                guest=q.author_id is None,
+            )
         if q.status == QuestionStatus.ANSWERED and q.is_public:
             view.answered.append(item)
             view.answered_count += 1
@@ -603,10 +610,12 @@ async def ask_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) ->
     )
     if question.is_public:
         message = _("Ihre Frage ist veröffentlicht.")
-    else:
+    else:  # not a success yet: why it waits and what happens next (issue 20)
+        why = explain_hold(screening.trigger, screening.reasons, meeting=True, guest=participant.is_guest)
         message = _("Ihre Frage wartet auf Freigabe durch die Moderation. Erst dann sehen sie andere.")
+        message = f"{message} {why.text()}"
     if not is_htmx(request):
-        flash(request, message)
+        flash(request, message, "success" if question.is_public else "info")
         return redirect_after_post(request, _room_url(meeting, sort, f"frage-{question.id}"))
     return await room_response(
         request,

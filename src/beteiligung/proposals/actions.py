@@ -1,4 +1,5 @@
-"""Writes for proposals: submit, record from paper, support and withdraw, answer.
+"""Writes for proposals: submit, record from paper, support and withdraw a support, answer, and
+the author's own changes (edit with the earlier text kept, withdraw the proposal).
 
 Callers have authorised the actor through the ``access_*`` lookups and the rules in
 :mod:`beteiligung.consultations.permissions`; these functions keep the data consistent
@@ -17,11 +18,27 @@ from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation
 from beteiligung.db import insert_ignoring_duplicates, upsert_insert, utcnow
 from beteiligung.i18n import gettext as _
-from beteiligung.live.events import ProposalAnswered, ProposalSubmitted, ProposalSupportChanged
+from beteiligung.live.events import (
+    ProposalAnswered,
+    ProposalChanged,
+    ProposalRemoved,
+    ProposalSubmitted,
+    ProposalSupportChanged,
+    ReviewQueueChanged,
+)
 from beteiligung.live.publish import queue_event
 from beteiligung.mail.service import Mailer
-from beteiligung.moderation.actions import PUBLISH, Screening, open_review, remember_post
-from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Source, Support
+from beteiligung.moderation.actions import (
+    PUBLISH,
+    Screening,
+    open_review,
+    remember_post,
+    review_of,
+    revised_by_author,
+)
+from beteiligung.moderation.models import ReviewStatus, Trigger
+from beteiligung.moderation.states import Visibility
+from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, ProposalVersion, Source, Support
 
 
 async def submit_proposal(
@@ -155,6 +172,92 @@ async def withdraw_support(db: AsyncSession, *, proposal_id: int, consultation_i
         queue_event(db, ProposalSupportChanged(consultation_id=consultation_id, proposal_id=proposal_id))
     await db.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def edit_proposal(
+    db: AsyncSession,
+    *,
+    proposal: Proposal,
+    title: str,
+    body: str,
+    topic_id: int | None,
+    place: str,
+    org_id: int,
+    screening: Screening = PUBLISH,
+    pre_moderated: bool = False,
+    now: datetime,
+) -> bool:
+    """The author's change (the caller checked ``why_not_edit_proposal``). The replaced text is
+    kept as a :class:`ProposalVersion`; supports stay. Returns whether anything changed.
+
+    A public proposal whose new text fails a content check (``screening``: links, blocklist) or
+    that belongs to a pre-moderated consultation (``pre_moderated``: nothing goes public unchecked)
+    waits for the moderation again and leaves the public pages until approved. A proposal that
+    was waiting already stays in the queue with its new text; one the moderation asked to revise
+    goes back to the queue."""
+    text_changed = (title, body, place) != (proposal.title, proposal.body, proposal.place)
+    if not text_changed and topic_id == proposal.topic_id:
+        await db.commit()
+        return False
+    was_public = proposal.is_public
+    if text_changed:
+        db.add(
+            ProposalVersion(
+                proposal_id=proposal.id,
+                author_id=proposal.author_id,
+                title=proposal.title,
+                body=proposal.body,
+                place=proposal.place,
+                written_at=proposal.edited_at or proposal.created_at,
+                public=was_public,
+            )
+        )
+        proposal.title, proposal.body, proposal.place = title, body, place
+        proposal.edited_at = now
+    proposal.topic_id = topic_id
+    review = await review_of(db, proposal)
+    trigger, reasons = screening.trigger, screening.reasons
+    if not screening.held and pre_moderated and text_changed:
+        trigger, reasons = Trigger.PRE, ()
+    if was_public and trigger is not None and text_changed:
+        proposal.visibility = Visibility.HELD
+        await open_review(db, org_id=org_id, target=proposal, trigger=trigger, reasons=reasons, now=now)
+        queue_event(db, ProposalRemoved(consultation_id=proposal.consultation_id, proposal_id=proposal.id))
+    elif was_public:
+        queue_event(db, ProposalChanged(consultation_id=proposal.consultation_id, proposal_id=proposal.id))
+        if review is not None and review.is_open:  # flagged: the moderators see the new text
+            queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
+    elif review is not None and review.status == ReviewStatus.EDIT_REQUESTED:
+        if screening.held and screening.trigger is not None:
+            await open_review(
+                db, org_id=org_id, target=proposal, trigger=screening.trigger, reasons=reasons, now=now
+            )
+        else:
+            await revised_by_author(db, org_id=org_id, target=proposal, now=now)
+    elif review is not None and review.is_open:
+        if screening.held:  # a check the new text fails is named for the moderators too
+            codes = dict.fromkeys((*review.auto_codes, *screening.reasons))
+            review.auto_reasons = ",".join(codes)
+        queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
+    await db.commit()
+    return True
+
+
+async def withdraw_proposal(db: AsyncSession, *, proposal: Proposal, org_id: int, now: datetime) -> None:
+    """The author withdraws the proposal (the caller checked ``why_not_withdraw_proposal``). It
+    is not deleted: a public one stays public, marked as withdrawn, with its supports frozen and
+    its discussion kept. One that is not public (waiting for the moderation) stays so for good:
+    nothing is left for the moderation to decide, so its open review leaves the queue (earlier
+    decisions stay in the audit log)."""
+    proposal.withdrawn_at = now
+    if proposal.is_public:
+        queue_event(db, ProposalChanged(consultation_id=proposal.consultation_id, proposal_id=proposal.id))
+    else:
+        review = await review_of(db, proposal)
+        if review is not None and review.is_open:
+            queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
+            await db.delete(review)
+    await db.commit()
 
 
 async def answer_proposal(

@@ -1,4 +1,4 @@
-"""Forms for proposals: submit (residents), record from paper (staff), answer (staff)."""
+"""Forms for proposals: submit and edit (residents), record from paper (staff), answer (staff)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,18 @@ class ProposalForm(_WithTopics):
             hint="Wenn Ihr Vorschlag einen bestimmten Ort betrifft, zum Beispiel „Am Sande“.",
         ),
         SUBMISSION_KEY,
+    )
+
+
+class EditProposalForm(_WithTopics):
+    """The author's change: the same fields as submitting, filled with the current text."""
+
+    id: ClassVar[str] = "proposal-edit"
+    fields: ClassVar[tuple[Field, ...]] = (
+        ProposalForm.fields[0],
+        ProposalForm.fields[1],
+        TOPIC,
+        ProposalForm.fields[3],
     )
 
 

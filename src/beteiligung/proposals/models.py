@@ -1,4 +1,4 @@
-"""Proposals (Vorschläge), supports (Unterstützungen) and the official answer.
+"""Proposals (Vorschläge), supports (Unterstützungen), the official answer and the edit history.
 
 Counters (``support_count``, ``comment_count``) are maintained by database triggers
 (migration 0002), so they stay exact under concurrent requests and when rows go by cascade
@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import User
@@ -109,6 +109,11 @@ class Proposal(Base):
     answered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
+    # The author's own changes (docs/participation.md, "Eigene Vorschläge bearbeiten"): when the
+    # text was last changed (the earlier texts are ProposalVersion rows), and when the author
+    # withdrew the proposal (it stays public, marked as withdrawn; its supports are frozen).
+    edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="noload")
     topic: Mapped[Topic | None] = relationship(lazy="noload")
@@ -117,6 +122,31 @@ class Proposal(Base):
     @property
     def is_public(self) -> bool:
         return self.visibility in (None, Visibility.PUBLISHED)  # None: not flushed yet, the default
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class ProposalVersion(Base):
+    """An earlier text of a proposal, kept when its author changed it. ``written_at`` is when
+    this text went out (submitted or last edited). ``public``: the text was public when it was
+    replaced; only such versions are shown (a text the moderation held or asked to revise never
+    reaches the public through the history)."""
+
+    __tablename__ = "proposal_version"
+    __table_args__ = (Index("ix_proposal_version_proposal", "proposal_id", "written_at"),)
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    # The author of the text (for the privacy export); NULL after the account was erased.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
+    )
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    written_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Support(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
 from beteiligung.moderation.states import Visibility
-from beteiligung.proposals.models import AnswerState, Proposal, Support
+from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Support
 
 PER_PAGE = 20
 
@@ -139,6 +139,16 @@ async def get_proposal(db: AsyncSession, proposal_id: int) -> Proposal | None:
         .execution_options(populate_existing=True)
     )
     return (await db.scalars(stmt)).first()
+
+
+async def public_versions(db: AsyncSession, proposal_id: int) -> list[ProposalVersion]:
+    """The proposal's earlier texts that were public when replaced, newest first (one query)."""
+    stmt = (
+        select(ProposalVersion)
+        .where(ProposalVersion.proposal_id == proposal_id, ProposalVersion.public.is_(True))
+        .order_by(ProposalVersion.written_at.desc(), ProposalVersion.id.desc())
+    )
+    return list((await db.scalars(stmt)).all())
 
 
 async def get_consultation_topics(db: AsyncSession, consultation: Consultation) -> list[Topic]:

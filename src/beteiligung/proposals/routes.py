@@ -1,5 +1,6 @@
 """Proposal pages: the list (sorts, filters, pages), submitting, one proposal with its thread,
-supporting and withdrawing, and for staff: the official answer and paper contributions.
+supporting and withdrawing a support, the author's own edit and withdrawal (rules in
+proposals/rules.py), and for staff: the official answer and paper contributions.
 
 Support buttons work as plain POSTs (303 back to where they were) and with htmx (the
 ``support`` block of the page's own template, announced in the status region).
@@ -41,11 +42,13 @@ from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
 from beteiligung.mail.service import Mailer
-from beteiligung.moderation.actions import account_key
+from beteiligung.moderation.actions import Screening, account_key, review_of
+from beteiligung.moderation.explain import explain_hold, holds_new_posts
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
+from beteiligung.moderation.models import Review, ReviewStatus
 from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals import actions
-from beteiligung.proposals.forms import AnswerForm, OfflineProposalForm, ProposalForm
+from beteiligung.proposals.forms import AnswerForm, EditProposalForm, OfflineProposalForm, ProposalForm
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal, Source
 from beteiligung.proposals.queries import (
     SORT_NAMES,
@@ -54,8 +57,10 @@ from beteiligung.proposals.queries import (
     access_proposal,
     get_proposal,
     list_proposals,
+    public_versions,
     supported_ids,
 )
+from beteiligung.proposals.rules import why_not_edit_proposal, why_not_withdraw_proposal
 from beteiligung.web.context import DB, settings_of
 from beteiligung.web.params import parse_int
 from beteiligung.web.responses import (
@@ -117,6 +122,14 @@ async def proposals_page(
     )
     page = await list_proposals(db_session, consultation.id, filters)
     supported = await supported_ids(db_session, actor.user_id, [p.id for p in page.items])
+    now = utcnow()
+    editable = {  # the viewer's own proposals they may still change (the card links to the form)
+        p.id
+        for p in page.items
+        if p.author_id is not None
+        and p.author_id == actor.user_id
+        and why_not_edit_proposal(actor, p, consultation, now) is None
+    }
     params: dict[str, str] = {"sortierung": sort.value}
     if topic:
         params["thema"] = topic
@@ -124,7 +137,6 @@ async def proposals_page(
         params["status"] = state
     if sort == Sort.RANDOM:
         params["seed"] = str(filters.seed)
-    now = utcnow()
     htmx = is_htmx(request)
     return render(
         request,
@@ -133,6 +145,7 @@ async def proposals_page(
             "consultation": consultation,
             "page": page,
             "supported": supported,
+            "editable": editable,
             "filters": filters,
             "params": params,
             "rules": Rules(actor, consultation, now),
@@ -165,11 +178,26 @@ async def _propose_access(request: Req, db: Any, slug: FromPath[str]) -> Consult
     return consultation
 
 
+def _form_context(request: Req, consultation: Consultation, form: Any) -> dict[str, Any]:
+    """The submit form's page: ``held_first`` says whether the proposal waits for the moderation
+    (pre-moderation) or goes public at once; the form and its button say so."""
+    return {
+        "form": form,
+        "consultation": consultation,
+        "held_first": holds_new_posts(request.state.actor, consultation),
+    }
+
+
+def held_message(intro: str, screening: Screening) -> str:
+    """The confirmation of a held contribution: what was received, why it waits, what is next."""
+    return f"{intro} {explain_hold(screening.trigger, screening.reasons).text()}"
+
+
 @get("/vorhaben/{slug:str}/vorschlaege/neu", name="proposals.new")
 async def new_proposal_page(request: Req, db_session: DB, slug: FromPath[str]) -> Template:
     consultation = await _propose_access(request, db_session, slug)
     form = ProposalForm(topics=consultation.topics)
-    return render(request, "proposals/new.html", {"form": form, "consultation": consultation})
+    return render(request, "proposals/new.html", _form_context(request, consultation, form))
 
 
 @post(
@@ -184,7 +212,7 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
         return render(
             request,
             "proposals/new.html",
-            {"form": form, "consultation": consultation},
+            _form_context(request, consultation, form),
             block="form",
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
@@ -194,13 +222,14 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
         return render(
             request,
             "proposals/new.html",
-            {"form": form, "consultation": consultation},
+            _form_context(request, consultation, form),
             block="form",
             status=HTTP_429_TOO_MANY_REQUESTS,
             headers=retry_header(refused),
         )
     now = utcnow()
     text = f"{form.cleaned['title']}\n{form.cleaned['body']}\n{form.cleaned['place']}"
+    screening = await screen_contribution(request, db_session, consultation, text, now)
     proposal = await actions.submit_proposal(
         db_session,
         consultation=consultation,
@@ -211,18 +240,16 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
         place=form.cleaned["place"],
         submission_key=form.cleaned["submission_key"],
         org_id=request.state.org.id,
-        screening=await screen_contribution(request, db_session, consultation, text, now),
+        screening=screening,
         now=now,
     )
     if proposal.is_public:
         flash(request, _("Vielen Dank! Ihr Vorschlag ist veröffentlicht."))
-    else:
-        flash(
-            request,
-            _(
-                "Vielen Dank! Ihr Vorschlag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."
-            ),
+    else:  # not a success yet: an information, with the reason and what happens next
+        intro = _(
+            "Vielen Dank! Ihr Vorschlag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."
         )
+        flash(request, held_message(intro, screening), "info")
     return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
 
 
@@ -258,6 +285,7 @@ async def proposal_page_response(
         forms=forms,
         focus=focus,
     )
+    ctx.update(await _text_context(db, actor, proposal, now))
     ctx.update(
         consultation=consultation,
         proposal=proposal,
@@ -279,6 +307,29 @@ async def proposal_page_response(
     return render(request, template, ctx, block=block, status=status, announce=announce)
 
 
+async def _text_context(db: Any, actor: Any, proposal: Proposal, now: Any) -> dict[str, Any]:
+    """The proposal's text block for this viewer: the history of edits (public earlier texts),
+    the author's controls, and for the author of a held proposal why it waits."""
+    own = actor.user_id is not None and proposal.author_id == actor.user_id
+    review: Review | None = await review_of(db, proposal) if own and not proposal.is_public else None
+    edit_requested = review is not None and review.status == ReviewStatus.EDIT_REQUESTED
+    consultation = proposal.consultation
+    held_why = None
+    if own and not proposal.is_public and not edit_requested and proposal.withdrawn_at is None:
+        held_why = explain_hold(
+            review.trigger if review is not None else None, review.auto_codes if review else ()
+        )
+    return {
+        "versions": await public_versions(db, proposal.id) if proposal.edited_at else [],
+        "own_proposal": own,
+        "can_edit": own and why_not_edit_proposal(actor, proposal, consultation, now, edit_requested) is None,
+        "can_withdraw": own
+        and why_not_withdraw_proposal(actor, proposal, consultation, now, edit_requested) is None,
+        "edit_request": review if edit_requested else None,
+        "held_why": held_why,
+    }
+
+
 @get("/vorschlaege/{proposal_id:int}", name="proposals.page")
 async def proposal_page(
     request: Req, db_session: DB, proposal_id: FromPath[int], kommentare: FromQuery[str] = ""
@@ -291,7 +342,12 @@ async def proposal_page(
 
 
 # Live refreshes: the page's own blocks, re-rendered for this viewer (docs/live-updates.md).
-PROPOSAL_PARTS = {"unterstuetzung": "support", "antwort": "answer", "kommentare": "comments"}
+PROPOSAL_PARTS = {
+    "unterstuetzung": "support",
+    "antwort": "answer",
+    "kommentare": "comments",
+    "text": "text",
+}
 
 
 @get("/vorschlaege/{proposal_id:int}/live/{teil:str}", name="proposals.live_part")
@@ -380,6 +436,125 @@ async def withdraw_submit(request: Req, db_session: DB, proposal_id: FromPath[in
     return await _support_response(
         request, db_session, proposal_id, _("Sie haben Ihre Unterstützung zurückgezogen.")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The author: edit and withdraw one's own proposal (proposals/rules.py)
+# --------------------------------------------------------------------------------------------
+async def _own_proposal(request: Req, db: Any, proposal_id: int) -> tuple[Proposal, bool]:
+    """The proposal and whether the moderation asked its author to revise it."""
+    proposal = await access_proposal(db, request.state.actor, request.state.org.id, proposal_id)
+    review = await review_of(db, proposal)
+    return proposal, review is not None and review.status == ReviewStatus.EDIT_REQUESTED
+
+
+def _edit_context(
+    request: Req, proposal: Proposal, form: EditProposalForm, edit_requested: bool
+) -> dict[str, Any]:
+    actor = request.state.actor
+    consultation = proposal.consultation
+    return {
+        "form": form,
+        "proposal": proposal,
+        "consultation": consultation,
+        # Public now, and a change waits for the moderation first (pre-moderation).
+        "held_first": proposal.is_public and holds_new_posts(actor, consultation),
+        "can_withdraw": why_not_withdraw_proposal(actor, proposal, consultation, utcnow(), edit_requested)
+        is None,
+    }
+
+
+@get("/vorschlaege/{proposal_id:int}/bearbeiten", name="proposals.edit")
+async def edit_proposal_page(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Template:
+    proposal, edit_requested = await _own_proposal(request, db_session, proposal_id)
+    actor = request.state.actor
+    enforce(why_not_edit_proposal(actor, proposal, proposal.consultation, utcnow(), edit_requested))
+    initial = {
+        "title": proposal.title,
+        "body": proposal.body,
+        "topic": proposal.topic.slug if proposal.topic else "",
+        "place": proposal.place,
+    }
+    form = EditProposalForm(initial=initial, topics=proposal.consultation.topics)
+    return render(request, "proposals/edit.html", _edit_context(request, proposal, form, edit_requested))
+
+
+@post(
+    "/vorschlaege/{proposal_id:int}/bearbeiten",
+    name="proposals.edit.submit",
+    opt={"form": ("proposals/edit.html", EditProposalForm)},
+)
+async def edit_proposal_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
+    proposal, edit_requested = await _own_proposal(request, db_session, proposal_id)
+    actor = request.state.actor
+    consultation = proposal.consultation
+    now = utcnow()
+    enforce(why_not_edit_proposal(actor, proposal, consultation, now, edit_requested))
+    form = EditProposalForm(await form_data(request), topics=consultation.topics)
+    if not form.validate():
+        return render(
+            request,
+            "proposals/edit.html",
+            _edit_context(request, proposal, form, edit_requested),
+            block="form",
+            status=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    text = f"{form.cleaned['title']}\n{form.cleaned['body']}\n{form.cleaned['place']}"
+    screening = await screen_contribution(request, db_session, consultation, text, now, edit=True)
+    was_public = proposal.is_public
+    changed = await actions.edit_proposal(
+        db_session,
+        proposal=proposal,
+        title=form.cleaned["title"],
+        body=form.cleaned["body"],
+        topic_id=form.topic_id(),
+        place=form.cleaned["place"],
+        org_id=request.state.org.id,
+        screening=screening,
+        pre_moderated=holds_new_posts(actor, consultation),
+        now=now,
+    )
+    if not changed:
+        flash(request, _("Sie haben nichts geändert."), "info")
+    elif proposal.is_public:
+        flash(
+            request, _("Ihr Vorschlag ist geändert. Die frühere Fassung bleibt auf seiner Seite einsehbar.")
+        )
+    else:
+        review = await review_of(db_session, proposal)
+        why = explain_hold(review.trigger if review else None, review.auto_codes if review else ())
+        if edit_requested:
+            intro = _("Danke! Ihr überarbeiteter Beitrag wartet auf Freigabe durch die Moderation.")
+        elif was_public:
+            intro = _(
+                "Ihre Änderung ist gespeichert. Ihr Vorschlag wartet jetzt auf Freigabe durch die Moderation."
+            )
+        else:
+            intro = _(
+                "Ihre Änderung ist gespeichert. Ihr Vorschlag wartet weiter auf Freigabe durch die Moderation."
+            )
+        flash(request, f"{intro} {why.text()}", "info")
+    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
+
+
+@post("/vorschlaege/{proposal_id:int}/rueckzug", name="proposals.retract")
+async def retract_proposal_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
+    """The author withdraws the proposal (final; it stays visible, marked, supports frozen)."""
+    proposal, edit_requested = await _own_proposal(request, db_session, proposal_id)
+    enforce(
+        why_not_withdraw_proposal(
+            request.state.actor, proposal, proposal.consultation, utcnow(), edit_requested
+        )
+    )
+    await actions.withdraw_proposal(db_session, proposal=proposal, org_id=request.state.org.id, now=utcnow())
+    flash(
+        request,
+        _(
+            "Sie haben Ihren Vorschlag zurückgezogen. Er bleibt als zurückgezogen sichtbar; "
+            "seine Unterstützungen bleiben gezählt, neue sind nicht mehr möglich."
+        ),
+    )
+    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,6 +652,9 @@ ROUTES = [
     proposal_part_page,
     support_submit,
     withdraw_submit,
+    edit_proposal_page,
+    edit_proposal_submit,
+    retract_proposal_submit,
     answer_page,
     answer_submit,
     record_proposal_page,
