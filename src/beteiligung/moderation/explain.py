@@ -82,14 +82,16 @@ def explain_hold(
     reasons: list[str] = []
     trigger = str(trigger) if trigger is not None else None
     if trigger == "pre":
-        reasons.append(_(AUTHOR_TRIGGER_MESSAGES["pre_meeting" if meeting else "pre"]))
+        key = "pre_meeting" if meeting else "pre"
+        reasons.append(_(AUTHOR_TRIGGER_MESSAGES[key]))
     elif trigger in ("flags", "edited"):
         reasons.append(_(AUTHOR_TRIGGER_MESSAGES[trigger]))
     checks = [_(AUTHOR_REASON_MESSAGES[c]) for c in dict.fromkeys(codes) if c in AUTHOR_REASON_MESSAGES]
     if trigger == "auto" and not checks:
-        reasons.append(_(AUTHOR_TRIGGER_MESSAGES["auto"]))
+        reasons.append(_(AUTHOR_TRIGGER_MESSAGES[trigger]))
     reasons.extend(checks)
-    return HeldExplanation(tuple(reasons), _(AUTHOR_NEXT_STEP_MESSAGES["guest" if guest else "account"]))
+    step = "guest" if guest else "account"
+    return HeldExplanation(tuple(reasons), _(AUTHOR_NEXT_STEP_MESSAGES[step]))
 
 
 def holds_new_posts(actor: Actor, consultation: Consultation) -> bool:
