@@ -5,9 +5,16 @@
   "use strict";
   var status = function () { return document.getElementById("sr-status"); };
 
-  function announce(message) {
+  // A person's own confirmation ("Sie haben … unterstützt") stays this long before a batched
+  // live announcement may replace it: replacing it within milliseconds (the live echo of the
+  // same action often comes right after) meant screen readers never read it.
+  var OWN_MESSAGE_MS = 4000;
+  var ownMessageUntil = 0;
+
+  function announce(message, fromLive) {
     var region = status();
     if (!region || !message) { return; }
+    if (!fromLive) { ownMessageUntil = Date.now() + OWN_MESSAGE_MS; }
     region.textContent = "";
     // A fresh text node after a tick is announced even when the text repeats.
     window.setTimeout(function () { region.textContent = String(message).slice(0, 150); }, 50);
@@ -92,6 +99,8 @@
     }
 
     function flushAnnouncement() {
+      var hold = ownMessageUntil - Date.now();
+      if (hold > 0) { announceTimer = window.setTimeout(flushAnnouncement, hold); return; }
       announceTimer = null;
       var parts = [];
       Object.keys(counts).forEach(function (kind) {
@@ -100,7 +109,7 @@
       counts = {};
       if (parts.length) {
         lastAnnounce = Date.now();
-        announce(parts.filter(Boolean).join(", ") + ".");
+        announce(parts.filter(Boolean).join(", ") + ".", true);
       }
     }
 
