@@ -25,34 +25,19 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import event
 
-from beteiligung.accounts import routes as account_routes
 from beteiligung.accounts.sessions import SessionConfig
-from beteiligung.comments import routes as comment_routes
-from beteiligung.consultations import admin as consultation_admin
-from beteiligung.consultations import routes as consultation_routes
 from beteiligung.db import configure_engine, load_models
-from beteiligung.health import routes as health_routes
+from beteiligung.features import all_features
 from beteiligung.i18n.middleware import LocaleMiddleware
 from beteiligung.infra import RateLimiter, make_redis, make_session_store
-from beteiligung.live import routes as live_routes
 from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
 from beteiligung.live.limits import ConnectionLimiter
 from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
-from beteiligung.meetings import admin as meeting_admin
-from beteiligung.meetings import routes as meeting_routes
 from beteiligung.meetings.presence import Presence
-from beteiligung.moderation import admin as moderation_admin
-from beteiligung.moderation import routes as moderation_routes
 from beteiligung.moderation.claims import Claims
-from beteiligung.notifications import routes as notification_routes
-from beteiligung.organisations import admin as org_admin
-from beteiligung.organisations import routes as org_routes
-from beteiligung.proposals import routes as proposal_routes
-from beteiligung.search import routes as search_routes
+from beteiligung.registry import Registry, install
 from beteiligung.settings import PROJECT_ROOT, Settings
-from beteiligung.surveys import admin as survey_admin
-from beteiligung.surveys import routes as survey_routes
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
 from beteiligung.web.input_guard import InputGuardMiddleware, StaticFileSystem
@@ -212,25 +197,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if redis is not None:
             await redis.aclose()
 
+    registry = Registry(all_features())
+    install(registry)
     app = Litestar(
         route_handlers=[
-            *org_routes.ROUTES,
-            *account_routes.ROUTES,
-            *org_admin.ROUTES,
-            *consultation_routes.ROUTES,
-            *consultation_admin.ROUTES,
-            *proposal_routes.ROUTES,
-            *comment_routes.ROUTES,
-            *survey_routes.ROUTES,
-            *survey_admin.ROUTES,
-            *meeting_routes.all_routes(),
-            *meeting_admin.ROUTES,
-            *live_routes.ROUTES,
-            *moderation_routes.ROUTES,
-            *moderation_admin.ROUTES,
-            *notification_routes.ROUTES,
-            *search_routes.ROUTES,
-            *health_routes.ROUTES,
+            *registry.routes(),
             static_router,
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy_config), HTMXPlugin(), logging_plugin],

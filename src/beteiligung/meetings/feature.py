@@ -1,0 +1,16 @@
+"""The meetings feature's manifest (``beteiligung.registry``; docs/architecture.md, "Features")."""
+
+from __future__ import annotations
+
+from beteiligung.meetings import admin, minutes, presenter, routes
+from beteiligung.registry import Feature
+
+FEATURE = Feature(
+    name="meetings",
+    routes=(
+        *routes.ROUTES,
+        *presenter.ROUTES,
+        *minutes.ROUTES,
+        *admin.ROUTES,
+    ),
+)

@@ -1,0 +1,8 @@
+"""The proposals feature's manifest (``beteiligung.registry``; docs/architecture.md, "Features")."""
+
+from __future__ import annotations
+
+from beteiligung.proposals import routes
+from beteiligung.registry import Feature
+
+FEATURE = Feature(name="proposals", routes=(*routes.ROUTES,))

@@ -1,0 +1,125 @@
+"""What each feature contributes, and how the core asks for it (docs/architecture.md, "Features").
+
+Like Decidim's component manifests: every feature package has a ``feature.py`` that declares a
+:class:`Feature` (its routes and the hooks below). ``app.py`` installs the list once; the core
+(``web``, ``live``, ``accounts``, ``moderation``'s queue, the consultation page …) then asks the
+registry instead of importing a feature. This module imports nothing of the app but settings-free
+standard library, so every package may import it.
+
+Hooks are plain objects and callables; their protocols are defined next to the code that calls
+them and re-exported here where the core needs the type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a page another feature draws (the consultation page's meetings, surveys …).
+
+    ``load(request, db, subject)`` returns the template context of the section or None when it
+    has nothing to show; ``template`` is rendered with that context; lower ``order`` comes first.
+    """
+
+    name: str
+    template: str
+    load: Callable[..., Any]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature's manifest. Every field but ``name`` is optional."""
+
+    name: str
+    routes: tuple[Any, ...] = ()
+    # kind -> object implementing moderation.targets.ModerationTarget
+    moderation_targets: tuple[Any, ...] = ()
+    # objects implementing accounts.privacy.PrivacyHooks (export and erasure of one person's data)
+    privacy: tuple[Any, ...] = ()
+    # page name ("consultation", "proposal", "home" …) -> sections of that page
+    sections: dict[str, tuple[Section, ...]] = field(default_factory=dict)
+    # objects implementing live.channels.LiveChannel (stream routes' access checks)
+    live_channels: tuple[Any, ...] = ()
+    # async callables run before each request handler with (request, db): extra request context
+    request_context: tuple[Callable[..., Any], ...] = ()
+    # names -> values for every template (e.g. moderation's placeholder texts)
+    template_globals: dict[str, Any] = field(default_factory=dict)
+    # async callables (db, settings) -> None, in list order, that add this feature's demo data
+    demo_seeds: tuple[Callable[..., Any], ...] = ()
+    # anything else a feature offers another by a well-known key (documented where it is read)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Registry:
+    """The installed features, in the order given (their order is the order of sections etc.)."""
+
+    def __init__(self, features: Iterable[Feature] = ()) -> None:
+        self.features: tuple[Feature, ...] = tuple(features)
+        names = [f.name for f in self.features]
+        if len(names) != len(set(names)):
+            raise ValueError(f"feature names repeat: {names}")
+
+    def __iter__(self) -> Iterator[Feature]:
+        return iter(self.features)
+
+    def routes(self) -> list[Any]:
+        return [r for f in self.features for r in f.routes]
+
+    def moderation_targets(self) -> dict[str, Any]:
+        targets: dict[str, Any] = {}
+        for f in self.features:
+            for target in f.moderation_targets:
+                if target.kind in targets:
+                    raise ValueError(f"moderation target {target.kind!r} registered twice")
+                targets[target.kind] = target
+        return targets
+
+    def privacy(self) -> list[Any]:
+        return [h for f in self.features for h in f.privacy]
+
+    def sections(self, page: str) -> list[Section]:
+        found = [s for f in self.features for s in f.sections.get(page, ())]
+        return sorted(found, key=lambda s: s.order)
+
+    def live_channels(self) -> list[Any]:
+        return [c for f in self.features for c in f.live_channels]
+
+    def request_context(self) -> list[Callable[..., Any]]:
+        return [h for f in self.features for h in f.request_context]
+
+    def template_globals(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for f in self.features:
+            merged.update(f.template_globals)
+        return merged
+
+    def demo_seeds(self) -> list[Callable[..., Any]]:
+        return [s for f in self.features for s in f.demo_seeds]
+
+    def extras(self, key: str) -> list[Any]:
+        return [f.extras[key] for f in self.features if key in f.extras]
+
+
+_installed: Registry | None = None
+
+
+def install(registry: Registry) -> None:
+    """Called by ``app.create_app`` (and the CLI) before anything asks. Installing again replaces
+    the registry (tests build several apps); the features are the same modules each time."""
+    global _installed
+    _installed = registry
+
+
+def current() -> Registry:
+    if _installed is None:
+        # Code outside an app (a script, a unit test) gets every feature, as the app would.
+        from beteiligung.features import all_features  # the composition root; see its docstring
+
+        install(Registry(all_features()))
+    assert _installed is not None
+    return _installed

@@ -1,0 +1,14 @@
+"""The surveys feature's manifest (``beteiligung.registry``; docs/architecture.md, "Features")."""
+
+from __future__ import annotations
+
+from beteiligung.registry import Feature
+from beteiligung.surveys import admin, routes
+
+FEATURE = Feature(
+    name="surveys",
+    routes=(
+        *routes.ROUTES,
+        *admin.ROUTES,
+    ),
+)
