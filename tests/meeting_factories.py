@@ -25,8 +25,8 @@ async def make_meeting(
     **values: Any,
 ) -> int:
     """A meeting of the test organisation; ``state="live"`` starts it on its first agenda item."""
+    from beteiligung.consultations.states import ModerationMode
     from beteiligung.meetings.models import AgendaItem, Meeting, MeetingState
-    from beteiligung.moderation.states import ModerationMode
     from beteiligung.organisations.models import Organisation
 
     async def add(db: Any) -> int:

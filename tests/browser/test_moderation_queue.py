@@ -54,11 +54,11 @@ async def _queue_items(settings: Any, cid: int, author: int, flagger: int) -> di
 
     from beteiligung.comments import actions as comments
     from beteiligung.comments.models import Comment
+    from beteiligung.consultations.states import Visibility
     from beteiligung.db import utcnow
     from beteiligung.moderation import actions
     from beteiligung.moderation.actions import Screening
     from beteiligung.moderation.models import FlagReason, Review, Trigger
-    from beteiligung.moderation.states import Visibility
     from beteiligung.organisations.models import Organisation
 
     held = Screening(Visibility.HELD, Trigger.PRE)
@@ -105,9 +105,9 @@ async def _held_comment(settings: Any, cid: int, author: int, body: str) -> int:
     from sqlalchemy import select
 
     from beteiligung.comments import actions as comments
+    from beteiligung.consultations.states import Visibility
     from beteiligung.moderation.actions import Screening
     from beteiligung.moderation.models import Review, Trigger
-    from beteiligung.moderation.states import Visibility
     from beteiligung.organisations.models import Organisation
 
     async def add(db: Any) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
 from beteiligung.live.events import MeetingStateChanged
 from beteiligung.meetings.models import (
@@ -29,7 +30,6 @@ from beteiligung.meetings.models import (
     QuestionStatus,
     SpeakerStatus,
 )
-from beteiligung.moderation.states import Visibility
 from tests.conftest import login, make_user, post_form
 from tests.meeting_factories import make_meeting
 from tests.participation_factories import make_consultation, run_sql

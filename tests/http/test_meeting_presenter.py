@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
 from beteiligung.meetings.models import (
     Meeting,
@@ -19,7 +20,6 @@ from beteiligung.meetings.models import (
     QuestionStatus,
     SpeakerStatus,
 )
-from beteiligung.moderation.states import Visibility
 from tests.meeting_factories import make_meeting
 from tests.participation_factories import run_sql
 

@@ -260,10 +260,10 @@ async def test_bulk_hide_of_fifty_is_one_action_with_fifty_log_entries(client, s
         author = await db.scalar(select(func.min(Comment.id)))  # none yet
         assert author is None
         from beteiligung.accounts.models import User
+        from beteiligung.consultations.states import Visibility
         from beteiligung.db import utcnow
         from beteiligung.moderation.actions import open_review
         from beteiligung.moderation.models import Trigger
-        from beteiligung.moderation.states import Visibility
 
         user = (await db.scalars(select(User).where(User.display_name == "Jonas"))).one()
         ids = []

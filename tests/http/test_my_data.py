@@ -284,9 +284,9 @@ async def test_a_table_without_its_own_section_is_listed_with_labelled_columns(a
 # --------------------------------------------------------------------------------------------
 async def _arrange_contributions(settings: Any, uid: int, other: int) -> dict[str, int]:
     from beteiligung.comments.models import Comment
+    from beteiligung.consultations.states import Visibility
     from beteiligung.meetings.models import MeetingQuestion, QuestionStatus
     from beteiligung.moderation.models import Review, ReviewStatus, Trigger
-    from beteiligung.moderation.states import Visibility
     from beteiligung.organisations.models import Organisation
     from beteiligung.proposals.models import AnswerState, Proposal, Support
     from beteiligung.surveys.models import SurveyResponse

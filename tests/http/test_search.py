@@ -11,8 +11,8 @@ from sqlalchemy import delete, select, update
 
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import ConsultationStatus
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
-from beteiligung.moderation.states import Visibility
 from beteiligung.proposals.models import Proposal
 from beteiligung.search.queries import Markers
 from tests.conftest import make_user

@@ -12,6 +12,7 @@ from beteiligung.app import make_alchemy_config
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation, ConsultationStatus
 from beteiligung.consultations.phases import PhaseKind
+from beteiligung.consultations.states import ModerationMode, Visibility
 from beteiligung.db import metadata, utcnow
 from beteiligung.demo import moderation as demo_moderation
 from beteiligung.demo.participation import ARBEIT_SLUG, DIGITAL_SLUG
@@ -19,7 +20,6 @@ from beteiligung.demo.seed import DEMO_LOGINS, seed_demo
 from beteiligung.moderation.actions import get_settings
 from beteiligung.moderation.models import Flag, LogAction, ModerationLog, Review, ReviewStatus, Trigger
 from beteiligung.moderation.queries import load_queue
-from beteiligung.moderation.states import ModerationMode, Visibility
 from beteiligung.moderation.stats import moderation_stats
 from beteiligung.notifications.models import Notification
 from beteiligung.proposals.models import AnswerState, Proposal, Source, Support
@@ -266,6 +266,7 @@ async def test_demo_moderator_has_a_populated_queue_and_the_public_sees_none_of_
 async def test_demo_meetings_one_in_each_state_with_exact_counters(app, client, settings):
     """The ISEK consultation has a live, a scheduled and an ended meeting; every counter equals
     its rows, held questions stay out of the room, and the ended one's minutes are published."""
+    from beteiligung.consultations.states import Visibility as V
     from beteiligung.meetings.models import (
         Meeting,
         MeetingFormat,
@@ -279,7 +280,6 @@ async def test_demo_meetings_one_in_each_state_with_exact_counters(app, client, 
         VideoKind,
     )
     from beteiligung.meetings.routes import embed_allowed
-    from beteiligung.moderation.states import Visibility as V
 
     await reset_database(settings)
     config = make_alchemy_config(settings)

@@ -32,10 +32,10 @@ async def _held_reviews(settings: Settings, count: int) -> list[int]:
     from beteiligung.accounts.models import User
     from beteiligung.comments.models import Comment
     from beteiligung.consultations.models import Consultation
+    from beteiligung.consultations.states import Visibility
     from beteiligung.db import utcnow
     from beteiligung.moderation.actions import open_review
     from beteiligung.moderation.models import Trigger
-    from beteiligung.moderation.states import Visibility
     from tests.participation_factories import run_sql
 
     async def arrange(db: Any) -> list[int]:

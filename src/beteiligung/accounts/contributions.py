@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import Visibility
 from beteiligung.i18n import gettext as _
 from beteiligung.meetings.models import QUESTION_STATUS_NAMES, Meeting, MeetingQuestion, QuestionStatus
 from beteiligung.moderation.models import Review, ReviewStatus, Trigger
 from beteiligung.moderation.reasons import NETIQUETTE_RULES, reason_text, rule_label
-from beteiligung.moderation.states import Visibility
 from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Support
 from beteiligung.proposals.queries import Page
 from beteiligung.surveys.models import Survey, SurveyResponse, SurveyStatus

@@ -23,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import User
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import Base
-from beteiligung.moderation.states import Visibility
 
 MAX_DEPTH = 3  # a comment, a reply, a reply to the reply
 

@@ -20,9 +20,9 @@ from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, why_not_view
+from beteiligung.consultations.states import Visibility
 from beteiligung.moderation.explain import HeldExplanation, explain_hold
 from beteiligung.moderation.models import Review, ReviewStatus
-from beteiligung.moderation.states import Visibility
 
 
 class CommentSort(enum.StrEnum):

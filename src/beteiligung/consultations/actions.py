@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.consultations import queries
 from beteiligung.consultations.models import Consultation, ConsultationStatus, Phase, Topic
 from beteiligung.consultations.phases import PHASE_NAMES, PhaseKind
+from beteiligung.consultations.states import ModerationMode
 from beteiligung.i18n import format_datetime
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import ConsultationChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.moderation.states import ModerationMode
 
 SLUG_MAX = 80  # the column holds 120: room for a "-2" suffix and more
 TOPIC_MAX = 80  # Topic.name and Topic.slug are String(80)

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 from beteiligung.consultations.actions import MAX_TOPICS, TOPIC_MAX, parse_topics, phase_time_errors
 from beteiligung.consultations.models import Consultation, Phase
 from beteiligung.consultations.phases import PHASE_NAMES, PhaseKind
+from beteiligung.consultations.states import MODE_NAMES, ModerationMode
 from beteiligung.i18n import gettext as _
-from beteiligung.moderation.states import MODE_NAMES, ModerationMode
 from beteiligung.web.forms import Field, Form
 
 # Dates outside this range are typing slips (a year 0202 or 20277), not plans.

@@ -15,8 +15,8 @@ from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.consultations.phases import PhaseKind
+from beteiligung.consultations.states import ModerationMode
 from beteiligung.db import Base, metadata
-from beteiligung.moderation.states import ModerationMode
 
 
 class ConsultationStatus(enum.StrEnum):

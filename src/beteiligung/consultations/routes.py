@@ -22,11 +22,11 @@ from beteiligung.consultations.listing import (
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import Rules
 from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_NAMES, Feature
+from beteiligung.consultations.states import MODE_NAMES
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
 from beteiligung.live.routes import next_change, watermark
 from beteiligung.meetings.minutes import consultation_meetings
-from beteiligung.moderation.states import MODE_NAMES
 from beteiligung.moderation.stats import moderation_stats
 from beteiligung.surveys.views import consultation_cards
 from beteiligung.web.context import DB

@@ -36,6 +36,7 @@ from beteiligung.accounts import actions as accounts
 from beteiligung.accounts.models import Role, User
 from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import ModerationMode, Visibility
 from beteiligung.demo.participation import ARBEIT_SLUG, RESIDENTS
 from beteiligung.i18n import local_tz
 from beteiligung.meetings.minutes import draft_minutes
@@ -60,7 +61,6 @@ from beteiligung.meetings.models import (
 )
 from beteiligung.moderation.actions import Decision, decide, open_review
 from beteiligung.moderation.models import Trigger
-from beteiligung.moderation.states import ModerationMode, Visibility
 from beteiligung.organisations.models import Organisation
 
 DAY = timedelta(days=1)

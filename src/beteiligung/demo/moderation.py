@@ -29,6 +29,7 @@ from beteiligung.accounts.models import Role, User
 from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.consultations.states import ModerationMode
 from beteiligung.demo.participation import ARBEIT_SLUG, DIGITAL_SLUG, RESIDENTS
 from beteiligung.moderation.actions import (
     Decision,
@@ -40,7 +41,6 @@ from beteiligung.moderation.actions import (
     screen,
 )
 from beteiligung.moderation.models import Flag, FlagReason, Review
-from beteiligung.moderation.states import ModerationMode
 from beteiligung.organisations.models import Organisation
 from beteiligung.proposals.models import Proposal
 

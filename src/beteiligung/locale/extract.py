@@ -59,7 +59,7 @@ LABEL_DICTS = (
     ("beteiligung.consultations.models", "STATUS_NAMES"),
     ("beteiligung.proposals.models", "ANSWER_NAMES"),
     ("beteiligung.proposals.models", "SOURCE_NAMES"),
-    ("beteiligung.moderation.states", "MODE_NAMES"),
+    ("beteiligung.consultations.states", "MODE_NAMES"),
     ("beteiligung.moderation.models", "TRIGGER_NAMES"),
     ("beteiligung.moderation.models", "FLAG_REASON_NAMES"),
     ("beteiligung.moderation.models", "LOG_ACTION_NAMES"),

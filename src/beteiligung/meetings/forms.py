@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from beteiligung.consultations.states import ModerationMode
 from beteiligung.i18n import gettext as _
 from beteiligung.meetings.actions import agenda_text, parse_agenda
 from beteiligung.meetings.models import FORMAT_NAMES, VIDEO_NAMES, Meeting, MeetingFormat, VideoKind
-from beteiligung.moderation.states import ModerationMode
 from beteiligung.web.forms import Field, Form
 
 NO_CONSULTATION = "-"

@@ -38,6 +38,7 @@ from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.permissions import Perm
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import Denied, enforce
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import local_tz
@@ -64,7 +65,6 @@ from beteiligung.meetings.models import (
 )
 from beteiligung.meetings.permissions import is_staff
 from beteiligung.meetings.queries import access_meeting, consultation_of, registration_count
-from beteiligung.moderation.states import Visibility
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict
 from beteiligung.web.forms import Field, Form

@@ -20,8 +20,8 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from beteiligung.consultations.states import ModerationMode, Visibility
 from beteiligung.db import Base
-from beteiligung.moderation.states import ModerationMode, Visibility
 
 
 def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:

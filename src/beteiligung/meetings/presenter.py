@@ -26,6 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.models import User
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.routes import watermark
@@ -42,7 +43,6 @@ from beteiligung.meetings.models import (
 from beteiligung.meetings.queries import access_meeting
 from beteiligung.meetings.routes import meeting_url, presence_count
 from beteiligung.meetings.speakers import speaker_list, speaking_until
-from beteiligung.moderation.states import Visibility
 from beteiligung.web.context import DB
 from beteiligung.web.responses import is_htmx, render
 

@@ -49,6 +49,7 @@ from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.models import Role, User
 from beteiligung.accounts.permissions import Perm
 from beteiligung.consultations.permissions import Denied, enforce
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import insert_ignoring_duplicates, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import lazy
@@ -69,7 +70,6 @@ from beteiligung.moderation.actions import Screening, open_review, remember_post
 from beteiligung.moderation.explain import HeldExplanation, explain_hold
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import Review
-from beteiligung.moderation.states import Visibility
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict
 from beteiligung.web.forms import Field, Form

@@ -21,6 +21,7 @@ from beteiligung.accounts.models import Role
 from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import ModerationMode, Visibility
 from beteiligung.db import insert_ignoring_duplicates
 from beteiligung.live.events import (
     CommentChanged,
@@ -53,7 +54,6 @@ from beteiligung.moderation.models import (
     ReviewStatus,
     Trigger,
 )
-from beteiligung.moderation.states import ModerationMode, Visibility
 from beteiligung.notifications.actions import notify
 from beteiligung.proposals.models import Proposal
 

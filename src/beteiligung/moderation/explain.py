@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import ModerationMode
 from beteiligung.i18n import gettext as _
-from beteiligung.moderation.states import ModerationMode
 
 # Check code (moderation.checks.check_submission) -> the rule, as its author reads it.
 AUTHOR_REASON_MESSAGES: dict[str, str] = {

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung import i18n
 from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import insert_ignoring_duplicates, upsert_insert, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import (
@@ -37,7 +38,6 @@ from beteiligung.moderation.actions import (
     revised_by_author,
 )
 from beteiligung.moderation.models import ReviewStatus, Trigger
-from beteiligung.moderation.states import Visibility
 from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, ProposalVersion, Source, Support
 
 

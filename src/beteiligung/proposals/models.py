@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import User
 from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import Base
-from beteiligung.moderation.states import Visibility
 
 
 class AnswerState(enum.StrEnum):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
-from beteiligung.moderation.states import Visibility
+from beteiligung.consultations.states import Visibility
 from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Support
 
 PER_PAGE = 20

@@ -23,7 +23,7 @@ from datetime import datetime
 from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import Denied, _participant, why_not_propose
-from beteiligung.moderation.states import Visibility
+from beteiligung.consultations.states import Visibility
 from beteiligung.proposals.models import AnswerState, Proposal
 
 

@@ -32,8 +32,8 @@ from beteiligung.comments.models import Comment
 from beteiligung.consultations.listing import PG_SEARCH_DOCUMENT as PG_CONSULTATION_DOCUMENT
 from beteiligung.consultations.listing import fts5_query
 from beteiligung.consultations.models import Consultation, ConsultationStatus
+from beteiligung.consultations.states import Visibility
 from beteiligung.db import dialect_name
-from beteiligung.moderation.states import Visibility
 from beteiligung.proposals.models import Proposal
 from beteiligung.proposals.queries import Page
 

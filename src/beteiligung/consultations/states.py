@@ -1,7 +1,7 @@
-"""The moderation vocabulary shared by the contribution models (comments, proposals) and the
-moderation package: how a consultation is moderated and where a contribution stands.
-
-Kept free of imports so that models of other features can use it without import cycles.
+"""The moderation vocabulary shared by every contribution model (comments, proposals, meeting
+questions …) and the moderation package: how a consultation is moderated and where a
+contribution stands. It lives with consultations, the lowest content package, so that every
+feature above may use it (docs/architecture.md, "Layers").
 """
 
 from __future__ import annotations
