@@ -27,7 +27,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from litestar.testing import AsyncTestClient
 
+from beteiligung.features import install_all
 from beteiligung.settings import Settings
+
+# Code under test outside an app (actions, privacy, the demo seed) asks the feature registry too.
+install_all()
 
 PG_HOST = os.environ.get("BETEILIGUNG_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BETEILIGUNG_TEST_PG_PORT", "5432"))

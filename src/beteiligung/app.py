@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 from beteiligung.accounts.sessions import SessionConfig
 from beteiligung.db import configure_engine, load_models
-from beteiligung.features import all_features
+from beteiligung.features import install_all
 from beteiligung.i18n.middleware import LocaleMiddleware
 from beteiligung.infra import RateLimiter, make_redis, make_session_store
 from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
@@ -36,7 +36,6 @@ from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
 from beteiligung.meetings.presence import Presence
 from beteiligung.moderation.claims import Claims
-from beteiligung.registry import Registry, install
 from beteiligung.settings import PROJECT_ROOT, Settings
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
@@ -197,8 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if redis is not None:
             await redis.aclose()
 
-    registry = Registry(all_features())
-    install(registry)
+    registry = install_all()
     app = Litestar(
         route_handlers=[
             *registry.routes(),

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from beteiligung.features import install_all
 from beteiligung.settings import PROJECT_ROOT, Settings, SettingsError
 
 
@@ -70,6 +71,7 @@ async def _seed(settings: Settings) -> bool:
 @click.group()
 def main() -> None:
     """Beteiligung: citizen participation for German towns."""
+    install_all()  # the features the commands (seed-demo, erasure …) ask the registry for
 
 
 @main.command()

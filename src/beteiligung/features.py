@@ -3,7 +3,7 @@ imports every feature. Their order is the order of their routes, sections and ho
 
 from __future__ import annotations
 
-from beteiligung.registry import Feature
+from beteiligung.registry import Feature, Registry, install
 
 
 def all_features() -> list[Feature]:
@@ -34,3 +34,10 @@ def all_features() -> list[Feature]:
         search,
         health,
     ]
+
+
+def install_all() -> Registry:
+    """Install every feature (the app, the CLI, scripts and tests outside an app)."""
+    registry = Registry(all_features())
+    install(registry)
+    return registry

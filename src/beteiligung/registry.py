@@ -116,10 +116,8 @@ def install(registry: Registry) -> None:
 
 
 def current() -> Registry:
+    """The installed registry. ``app.create_app`` and the CLI install it; a script or test that
+    uses a feature outside an app calls ``beteiligung.features.install_all()`` first."""
     if _installed is None:
-        # Code outside an app (a script, a unit test) gets every feature, as the app would.
-        from beteiligung.features import all_features  # the composition root; see its docstring
-
-        install(Registry(all_features()))
-    assert _installed is not None
+        raise RuntimeError("no features installed: call beteiligung.features.install_all() first")
     return _installed
