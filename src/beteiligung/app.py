@@ -25,11 +25,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import event
 
-from beteiligung.accounts.sessions import SessionConfig
+from beteiligung.accounts.sessions import SessionConfig, make_session_store
 from beteiligung.db import configure_engine, load_models
 from beteiligung.features import install_all
 from beteiligung.i18n.middleware import LocaleMiddleware
-from beteiligung.infra import RateLimiter, make_redis, make_session_store
+from beteiligung.infra import RateLimiter, make_redis
 from beteiligung.live.broker import Broker, MemoryBroker, RedisBroker
 from beteiligung.live.limits import ConnectionLimiter
 from beteiligung.live.publish import drain

@@ -2,7 +2,8 @@
 
 * The Redis client: a BlockingConnectionPool (the default pool fails fast at 100 connections,
   STACK.md gotcha 2) with health checks and retries, so a restarted Redis costs no request.
-* Sessions live in the database (``make_session_store``), so a Redis outage signs nobody out.
+* Sessions live in the database (``accounts.sessions.make_session_store``), so a Redis outage
+  signs nobody out.
 * :class:`RateLimiter`: fixed-window counters (``INCR`` + ``EXPIRE`` in Redis, so every key has
   a TTL, DS-07). Litestar's ``RateLimitMiddleware`` keys only by IP and has no "per account"
   notion, which login limits need (SEC-03), hence this small counter. While Redis is down it
@@ -18,7 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.stores.base import Store
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from beteiligung.settings import Settings
@@ -41,16 +41,6 @@ def make_redis(settings: Settings) -> Redis | None:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
-
-
-def make_session_store(alchemy_config: Any) -> Store:
-    """Sessions live in the database (table ``web_session``), not in Redis: a Redis outage must
-    not sign anyone out or lose a contribution in the making, and every process sees them."""
-    from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
-
-    from beteiligung.accounts.models import StoredSession
-
-    return SQLAlchemyStore(alchemy_config, model=StoredSession, namespace="session")  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.base import NamespacedStore, Store
 from litestar.types import Empty, Message, Scope, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
+from sqlalchemy import delete
+
+from beteiligung.accounts.models import StoredSession
+from beteiligung.db import database_unavailable, utcnow
+from beteiligung.web.errors import keep_submitted_form
 
 _ROTATE = "beteiligung.rotate_session"
 # The ids this backend generates: ``secrets.token_hex(32)``. A cookie is only ever used as a key
@@ -61,13 +67,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         try:
             data = await self.get(session_id, store=store)
         except Exception as exc:
-            from beteiligung.db import database_unavailable
-
             if database_unavailable(exc):
                 # The 503 page shows what was sent (web/errors.py); the form is parsed only later
                 # (CSRF middleware, route), so keep it now.
-                from beteiligung.web.errors import keep_submitted_form
-
                 await keep_submitted_form(connection)
             raise
         if data is None:
@@ -81,8 +83,6 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         try:
             await self._store_in_message(scope_session, message, connection)
         except Exception as exc:
-            from beteiligung.db import database_unavailable
-
             if not database_unavailable(exc):
                 raise
             # The response (most likely the 503 page) goes out without touching the cookie: the
@@ -175,13 +175,14 @@ class SessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend
 
 
+def make_session_store(alchemy_config: Any) -> Store:
+    """Sessions live in the database (table ``web_session``), not in Redis: a Redis outage must
+    not sign anyone out or lose a contribution in the making, and every process sees them."""
+    return SQLAlchemyStore(alchemy_config, model=StoredSession, namespace="session")  # type: ignore[arg-type]
+
+
 async def sweep_expired(db: Any) -> int:
     """Delete sessions past their idle timeout (the store ignores them; this keeps the table small)."""
-    from sqlalchemy import delete
-
-    from beteiligung.accounts.models import StoredSession
-    from beteiligung.db import utcnow
-
     result = await db.execute(
         delete(StoredSession).where(
             StoredSession.expires_at.is_not(None), StoredSession.expires_at < utcnow()
