@@ -21,14 +21,34 @@ from typing import Any
 class Section:
     """A part of a page another feature draws (the consultation page's meetings, surveys …).
 
-    ``load(request, db, subject)`` returns the template context of the section or None when it
-    has nothing to show; ``template`` is rendered with that context; lower ``order`` comes first.
+    ``load(request, db, subject)`` (async) returns the template context of the section or None
+    when it has nothing to show; ``template`` is included with that context as ``section``; lower
+    ``order`` comes first. ``slot`` says where on the page (the page's template names its slots).
+    ``blocks`` are the htmx blocks of ``template`` the page may answer alone (the comment thread).
     """
 
     name: str
     template: str
     load: Callable[..., Any]
     order: int = 100
+    slot: str = ""
+    blocks: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    """A section with the context its ``load`` returned, as the page's template receives it."""
+
+    section: Section
+    context: dict[str, Any]
+
+    @property
+    def template(self) -> str:
+        return self.section.template
+
+    @property
+    def slot(self) -> str:
+        return self.section.slot
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,18 @@ class Registry:
     def sections(self, page: str) -> list[Section]:
         found = [s for f in self.features for s in f.sections.get(page, ())]
         return sorted(found, key=lambda s: s.order)
+
+    async def show(
+        self, page: str, request: Any, db: Any, subject: Any, **options: Any
+    ) -> list[ShownSection]:
+        """Load the sections of ``page`` about ``subject`` in order, leaving out those with nothing
+        to show. ``options[section.name]`` (a dict) is passed to that section's ``load`` as keywords."""
+        shown = []
+        for section in self.sections(page):
+            context = await section.load(request, db, subject, **options.get(section.name, {}))
+            if context is not None:
+                shown.append(ShownSection(section, context))
+        return shown
 
     def live_channels(self) -> list[Any]:
         return [c for f in self.features for c in f.live_channels]

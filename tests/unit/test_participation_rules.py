@@ -9,21 +9,23 @@ import pytest
 from beteiligung.accounts.models import Role
 from beteiligung.accounts.permissions import ANONYMOUS, Actor
 from beteiligung.comments.models import Comment
-from beteiligung.consultations.models import Consultation, ConsultationStatus, Phase
-from beteiligung.consultations.permissions import (
+from beteiligung.comments.permissions import (
     EDIT_WINDOW,
-    Rules,
-    why_not_comment,
     why_not_delete,
     why_not_edit,
-    why_not_propose,
     why_not_reply,
-    why_not_support,
-    why_not_view,
     why_not_vote,
+)
+from beteiligung.consultations.models import Consultation, ConsultationStatus, Phase
+from beteiligung.consultations.permissions import (
+    Rules,
+    why_not_comment,
+    why_not_propose,
+    why_not_view,
 )
 from beteiligung.consultations.phases import PhaseKind
 from beteiligung.proposals.models import Proposal
+from beteiligung.proposals.permissions import why_not_support
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -22,19 +22,18 @@ from litestar.status_codes import (
 from beteiligung.comments import actions
 from beteiligung.comments.forms import CommentForm, EditCommentForm
 from beteiligung.comments.models import Comment
-from beteiligung.comments.queries import Node, Thread, access_comment, my_votes
-from beteiligung.comments.views import THREAD_TEMPLATE, ThreadForms, parse_sort, target_url
-from beteiligung.consultations.listing import access_consultation
-from beteiligung.consultations.models import Consultation
-from beteiligung.consultations.permissions import (
-    Rules,
-    enforce,
-    why_not_comment,
+from beteiligung.comments.permissions import (
+    CommentRules,
     why_not_delete,
     why_not_edit,
     why_not_reply,
     why_not_vote,
 )
+from beteiligung.comments.queries import Node, Thread, access_comment, my_votes
+from beteiligung.comments.views import THREAD_TEMPLATE, ThreadForms, parse_sort, target_url
+from beteiligung.consultations.listing import access_consultation
+from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.permissions import enforce, why_not_comment
 from beteiligung.consultations.routes import consultation_page_response
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
@@ -198,7 +197,7 @@ async def vote_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
         {
             "node": Node(comment),
             "thread": thread,
-            "rules": Rules(actor, consultation, now),
+            "comment_rules": CommentRules(actor, consultation, now),
             "focus_votes": button,
         },
         block="comment_votes",
@@ -282,7 +281,11 @@ async def votes_part_page(request: Req, db_session: DB, comment_id: FromPath[int
     return render(
         request,
         THREAD_TEMPLATE,
-        {"node": Node(comment), "thread": thread, "rules": Rules(actor, consultation, utcnow())},
+        {
+            "node": Node(comment),
+            "thread": thread,
+            "comment_rules": CommentRules(actor, consultation, utcnow()),
+        },
         block="comment_votes",
     )
 

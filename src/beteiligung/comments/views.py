@@ -7,14 +7,17 @@ the proposal page extend it, and htmx requests get its blocks (``comments``, ``c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.forms import CommentForm, EditCommentForm
+from beteiligung.comments.permissions import CommentRules
 from beteiligung.comments.queries import COMMENT_SORT_NAMES, CommentSort, Thread, load_thread
 from beteiligung.consultations.models import Consultation
+from beteiligung.db import utcnow
 from beteiligung.moderation.explain import holds_new_posts
 
 THREAD_TEMPLATE = "comments/thread.html"
@@ -51,6 +54,7 @@ async def thread_context(
     sort: CommentSort,
     forms: ThreadForms | None = None,
     focus: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     thread: Thread = await load_thread(
         db,
@@ -64,6 +68,7 @@ async def thread_context(
     url = target_url(consultation, proposal_id)
     return {
         "thread": thread,
+        "comment_rules": CommentRules(actor, consultation, now or utcnow()),
         "thread_url": url,
         "comment_post_url": f"{url}/kommentare",
         "comment_form": forms.new or CommentForm(),

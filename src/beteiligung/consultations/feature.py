@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.consultations import admin, routes
+from beteiligung.consultations import admin, routes, sections
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -11,4 +11,5 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
+    sections={"home": sections.HOME_SECTIONS},
 )

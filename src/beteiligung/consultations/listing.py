@@ -12,6 +12,7 @@ import enum
 import re
 from datetime import datetime
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +26,7 @@ from beteiligung.consultations.models import (
 )
 from beteiligung.consultations.permissions import enforce, why_not_view
 from beteiligung.db import dialect_name
-from beteiligung.proposals.queries import Page
+from beteiligung.web.paging import Page
 
 PER_PAGE = 10
 
@@ -149,8 +150,6 @@ async def access_consultation(db: AsyncSession, actor: Actor, org_id: int, slug:
     stmt = select(Consultation).where(Consultation.organisation_id == org_id, Consultation.slug == slug)
     consultation = (await db.scalars(stmt)).first()
     if consultation is None:
-        from litestar.exceptions import NotFoundException
-
         raise NotFoundException()
     enforce(why_not_view(actor, consultation))
     return consultation

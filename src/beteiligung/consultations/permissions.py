@@ -14,20 +14,23 @@ templates ask the same functions through :class:`Rules`, so the UI and the serve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from beteiligung.accounts.models import Role
 from beteiligung.accounts.permissions import Actor, Perm, can
 from beteiligung.consultations.models import Consultation, ConsultationStatus
 from beteiligung.consultations.phases import PHASE_FEATURES, Feature
 
-if TYPE_CHECKING:
-    from beteiligung.comments.models import Comment
-    from beteiligung.proposals.models import Proposal
 
-EDIT_WINDOW = timedelta(minutes=15)  # authors may correct a comment this long after posting
-MAX_COMMENT_DEPTH = 3
+class Contribution(Protocol):
+    """What the shared rules read of a comment or a proposal (their models match it)."""
+
+    @property
+    def author_id(self) -> int | None: ...
+
+    @property
+    def is_public(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -100,82 +103,7 @@ def why_not_propose(actor: Actor, consultation: Consultation, now: datetime) -> 
     return _resident(actor, now) or feature_open(consultation, Feature.PROPOSE, now)
 
 
-def why_not_support(
-    actor: Actor, proposal: Proposal, consultation: Consultation, now: datetime
-) -> Denied | None:
-    denied = _resident(actor, now) or feature_open(consultation, Feature.SUPPORT, now)
-    if denied:
-        return denied
-    if not proposal.is_public:
-        return Denied(409, "Dieser Vorschlag ist nicht öffentlich und kann nicht unterstützt werden.")
-    if proposal.withdrawn_at is not None:  # its supports are frozen (proposals/rules.py)
-        return Denied(
-            409, "Dieser Vorschlag wurde zurückgezogen; seine Unterstützungen bleiben, wie sie sind."
-        )
-    if proposal.author_id == actor.user_id:
-        return Denied(403, "Ihren eigenen Vorschlag können Sie nicht unterstützen.")
-    return None
-
-
-def why_not_reply(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
-    denied = why_not_comment(actor, consultation, now)
-    if denied:
-        return denied
-    if comment.depth >= MAX_COMMENT_DEPTH:
-        return Denied(409, "Auf diese Antwort kann nicht weiter geantwortet werden.")
-    if comment.deleted_at is not None:
-        return Denied(409, "Auf gelöschte Kommentare kann nicht geantwortet werden.")
-    if not comment.is_public:
-        return Denied(
-            409, "Auf diesen Kommentar kann nicht geantwortet werden, solange er nicht öffentlich ist."
-        )
-    return None
-
-
-def why_not_vote(actor: Actor, comment: Comment, consultation: Consultation, now: datetime) -> Denied | None:
-    denied = why_not_comment(actor, consultation, now)
-    if denied:
-        return denied
-    if comment.author_id == actor.user_id:
-        return Denied(403, "Ihren eigenen Kommentar können Sie nicht bewerten.")
-    if comment.deleted_at is not None:
-        return Denied(409, "Gelöschte Kommentare können nicht bewertet werden.")
-    if not comment.is_public:
-        return Denied(409, "Dieser Kommentar ist nicht öffentlich und kann nicht bewertet werden.")
-    return None
-
-
-def why_not_edit(
-    actor: Actor, comment: Comment, consultation: Consultation, now: datetime, edit_requested: bool = False
-) -> Denied | None:
-    """The author, within the edit window, or at any time while the moderation asks them to
-    revise the comment (``edit_requested``)."""
-    if not actor.is_authenticated:
-        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
-    if comment.author_id != actor.user_id:
-        return Denied(403, "Nur die verfassende Person kann einen Kommentar bearbeiten.")
-    if comment.deleted_at is not None:
-        return Denied(409, "Gelöschte Kommentare können nicht bearbeitet werden.")
-    if comment.visibility == "hidden":
-        return Denied(409, "Von der Moderation entfernte Kommentare können nicht bearbeitet werden.")
-    if edit_requested:
-        return _participant(actor, now)
-    if now - comment.created_at > EDIT_WINDOW:
-        return Denied(409, "Kommentare können nur in den ersten 15 Minuten bearbeitet werden.")
-    return feature_open(consultation, Feature.COMMENT, now)
-
-
-def why_not_delete(actor: Actor, comment: Comment) -> Denied | None:
-    if not actor.is_authenticated:
-        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
-    if comment.author_id != actor.user_id:
-        return Denied(403, "Nur die verfassende Person kann einen Kommentar löschen.")
-    if comment.deleted_at is not None:
-        return Denied(409, "Dieser Kommentar ist bereits gelöscht.")
-    return None
-
-
-def why_not_flag(actor: Actor, item: Comment | Proposal, now: datetime) -> Denied | None:
+def why_not_flag(actor: Actor, item: Contribution, now: datetime) -> Denied | None:
     """Any signed-in account of the organisation may report a public contribution of someone else."""
     denied = _participant(actor, now)
     if denied:
@@ -197,7 +125,9 @@ def why_not_manage(actor: Actor) -> Denied | None:
 
 @dataclass(frozen=True)
 class Rules:
-    """The rules bound to one viewer, one consultation and one moment, for templates."""
+    """The rules bound to one viewer, one consultation and one moment, for templates (the
+    comment thread's ``comments.permissions.CommentRules`` and the proposals'
+    ``proposals.permissions.ProposalRules`` add their own)."""
 
     actor: Actor
     consultation: Consultation
@@ -209,23 +139,8 @@ class Rules:
     def propose(self) -> bool:
         return why_not_propose(self.actor, self.consultation, self.now) is None
 
-    def support(self, proposal: Proposal) -> bool:
-        return why_not_support(self.actor, proposal, self.consultation, self.now) is None
-
-    def reply(self, comment: Comment) -> bool:
-        return why_not_reply(self.actor, comment, self.consultation, self.now) is None
-
-    def vote(self, comment: Comment) -> bool:
-        return why_not_vote(self.actor, comment, self.consultation, self.now) is None
-
-    def edit(self, comment: Comment, edit_requested: bool = False) -> bool:
-        return why_not_edit(self.actor, comment, self.consultation, self.now, edit_requested) is None
-
-    def flag(self, item: Comment | Proposal) -> bool:
+    def flag(self, item: Contribution) -> bool:
         return why_not_flag(self.actor, item, self.now) is None
-
-    def delete(self, comment: Comment) -> bool:
-        return why_not_delete(self.actor, comment) is None
 
     def manage(self) -> bool:
         return why_not_manage(self.actor) is None

@@ -102,6 +102,7 @@ async def consultation_page_response(
         sort=parse_sort(sort),
         forms=forms,
         focus=focus,
+        now=now,
     )
     phase = consultation.active_phase(now)
     uses_comments = any(Feature.COMMENT in PHASE_FEATURES[p.kind] for p in consultation.phases)

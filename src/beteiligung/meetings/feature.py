@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.meetings import admin, minutes, presenter, routes
+from beteiligung.meetings import admin, minutes, presenter, routes, sections
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -13,4 +13,5 @@ FEATURE = Feature(
         *minutes.ROUTES,
         *admin.ROUTES,
     ),
+    sections={"home": sections.HOME_SECTIONS},
 )

@@ -8,6 +8,8 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
+from beteiligung import registry
+from beteiligung.db import utcnow
 from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text
 from beteiligung.web.context import DB
@@ -16,25 +18,11 @@ from beteiligung.web.responses import render
 
 @get("/", name="home")
 async def home(request: Request[Any, Any, Any], db_session: DB) -> Template:
-    """The start page: what is happening now (organisations/now.py), and how to take part."""
-    from beteiligung.consultations.phases import PHASE_NAMES
-    from beteiligung.db import utcnow
-    from beteiligung.meetings.models import FORMAT_NAMES, STATE_NAMES
-    from beteiligung.organisations.now import happening_now
-
+    """The start page: what is happening now (the features' ``home`` sections, about this moment),
+    and how to take part."""
     now = utcnow()
-    happening = await happening_now(db_session, request.state.org.id, now)
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "happening": happening,
-            "now": now,
-            "phase_names": PHASE_NAMES,
-            "meeting_states": STATE_NAMES,
-            "meeting_formats": FORMAT_NAMES,
-        },
-    )
+    sections = await registry.current().show("home", request, db_session, now)
+    return render(request, "pages/home.html", {"sections": sections, "now": now})
 
 
 def _text_route(key: str) -> Any:

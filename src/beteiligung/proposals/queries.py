@@ -19,6 +19,9 @@ from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
 from beteiligung.consultations.states import Visibility
 from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Support
+from beteiligung.web.paging import Page
+
+__all__ = ["Page"]  # moved to web/paging.py; importers elsewhere still name it here
 
 PER_PAGE = 20
 
@@ -57,26 +60,6 @@ class ProposalFilters:
     state: str = ""  # AnswerState value
     page: int = 1
     seed: int = 0
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _filtered(consultation_id: int, filters: ProposalFilters) -> Select[Any]:

@@ -29,13 +29,7 @@ from beteiligung.accounts.permissions import Perm
 from beteiligung.comments.views import THREAD_BLOCKS, THREAD_TEMPLATE, ThreadForms, parse_sort, thread_context
 from beteiligung.consultations.listing import access_consultation
 from beteiligung.consultations.models import Consultation
-from beteiligung.consultations.permissions import (
-    Rules,
-    enforce,
-    feature_open,
-    why_not_propose,
-    why_not_support,
-)
+from beteiligung.consultations.permissions import enforce, feature_open, why_not_propose
 from beteiligung.consultations.phases import PHASE_NAMES, Feature
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
@@ -50,6 +44,7 @@ from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals import actions
 from beteiligung.proposals.forms import AnswerForm, EditProposalForm, OfflineProposalForm, ProposalForm
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal, Source
+from beteiligung.proposals.permissions import ProposalRules, why_not_support
 from beteiligung.proposals.queries import (
     SORT_NAMES,
     ProposalFilters,
@@ -148,7 +143,7 @@ async def proposals_page(
             "editable": editable,
             "filters": filters,
             "params": params,
-            "rules": Rules(actor, consultation, now),
+            "rules": ProposalRules(actor, consultation, now),
             "sort_names": SORT_NAMES,
             "answer_names": ANSWER_NAMES,
             "source_names": SOURCE_NAMES,
@@ -284,6 +279,7 @@ async def proposal_page_response(
         sort=parse_sort(sort),
         forms=forms,
         focus=focus,
+        now=now,
     )
     ctx.update(await _text_context(db, actor, proposal, now))
     ctx.update(
@@ -291,7 +287,7 @@ async def proposal_page_response(
         proposal=proposal,
         p=proposal,
         supported=await supported_ids(db, actor.user_id, [proposal.id]),
-        rules=Rules(actor, consultation, now),
+        rules=ProposalRules(actor, consultation, now),
         now=now,
         answer_names=ANSWER_NAMES,
         source_names=SOURCE_NAMES,
@@ -376,7 +372,7 @@ async def proposal_part_page(
             {
                 "p": proposal,
                 "supported": await supported_ids(db_session, actor.user_id, [proposal.id]),
-                "rules": Rules(actor, proposal.consultation, utcnow()),
+                "rules": ProposalRules(actor, proposal.consultation, utcnow()),
                 "view": "liste",
                 "next_url": back,
             },
@@ -403,7 +399,7 @@ async def _support_response(request: Req, db: Any, proposal_id: FromPath[int], m
         {
             "p": proposal,
             "supported": await supported_ids(db, actor.user_id, [proposal.id]),
-            "rules": Rules(actor, proposal.consultation, utcnow()),
+            "rules": ProposalRules(actor, proposal.consultation, utcnow()),
             "view": view,
             "next_url": safe_next(str(data.get("next") or ""), f"/vorschlaege/{proposal_id}"),
             "focus_support": True,

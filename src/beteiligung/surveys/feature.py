@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from beteiligung.registry import Feature
-from beteiligung.surveys import admin, routes
+from beteiligung.surveys import admin, routes, sections
 
 FEATURE = Feature(
     name="surveys",
@@ -11,4 +11,5 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
+    sections={"home": sections.HOME_SECTIONS},
 )
