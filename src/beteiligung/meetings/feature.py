@@ -13,5 +13,5 @@ FEATURE = Feature(
         *minutes.ROUTES,
         *admin.ROUTES,
     ),
-    sections={"home": sections.HOME_SECTIONS},
+    sections={"home": sections.HOME_SECTIONS, "consultation": sections.CONSULTATION_SECTIONS},
 )

@@ -11,5 +11,5 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
-    sections={"home": sections.HOME_SECTIONS},
+    sections={"home": sections.HOME_SECTIONS, "consultation": sections.CONSULTATION_SECTIONS},
 )
