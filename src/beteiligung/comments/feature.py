@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from beteiligung.comments import routes
+from beteiligung.comments import moderation_target, routes
 from beteiligung.registry import Feature
 
-FEATURE = Feature(name="comments", routes=(*routes.ROUTES,))
+FEATURE = Feature(
+    name="comments",
+    routes=(*routes.ROUTES,),
+    moderation_targets=(moderation_target.TARGET,),
+)
