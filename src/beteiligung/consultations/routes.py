@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from beteiligung import registry
@@ -25,7 +25,7 @@ from beteiligung.consultations.permissions import Rules
 from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_NAMES, Feature
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
-from beteiligung.live.routes import next_change, watermark
+from beteiligung.live.streams import consultation_channels, next_change, stream_response, watermark
 from beteiligung.web.context import DB
 from beteiligung.web.responses import page_number, render
 
@@ -161,4 +161,15 @@ async def consultation_part_page(
     return await consultation_page_response(request, db_session, consultation, sort=kommentare, block=block)
 
 
-ROUTES = [consultations_page, consultation_page, consultation_part_page]
+@get("/live/vorhaben/{slug:str}", name="live.consultation", opt={"live": True})
+async def consultation_stream(
+    request: Req, db_session: DB, slug: FromPath[str], seit: FromQuery[str] = ""
+) -> ServerSentEvent:
+    """The consultation page's (and its proposal list's) live stream (live/streams.py)."""
+    consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
+    channels = consultation_channels(consultation.id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    return await stream_response(request, channels, seit)
+
+
+ROUTES = [consultations_page, consultation_page, consultation_part_page, consultation_stream]

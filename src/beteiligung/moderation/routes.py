@@ -30,7 +30,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
 from beteiligung.live.events import ReviewQueueChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.live.routes import _stream, watermark
+from beteiligung.live.streams import moderation_channels, stream_response, watermark
 from beteiligung.moderation import actions
 from beteiligung.moderation.actions import Decision
 from beteiligung.moderation.checks import CHECK_NAMES
@@ -167,7 +167,7 @@ async def queue_part_page(
 @get("/live/moderation", name="live.moderation", guards=GUARDS, opt={"live": True})
 async def moderation_stream(request: Req, db_session: DB, seit: FromQuery[str] = "") -> ServerSentEvent:
     await db_session.close()
-    return await _stream(request, [f"moderation:{request.state.org.id}"], seit)
+    return await stream_response(request, moderation_channels(request.state.org.id), seit)
 
 
 async def _review_or_404(request: Req, db: Any, review_id: int) -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from beteiligung.organisations import admin, routes
+from beteiligung.organisations import admin, context, routes
+from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -11,4 +12,6 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
+    request_context=(context.CONTEXT,),
+    template_globals={"TEXT_KEYS": TEXT_KEYS},
 )
