@@ -13,6 +13,7 @@ def all_features() -> list[Feature]:
     from beteiligung.health.feature import FEATURE as health
     from beteiligung.live.feature import FEATURE as live
     from beteiligung.meetings.feature import FEATURE as meetings
+    from beteiligung.mine.feature import FEATURE as mine  # composition root: imports every feature
     from beteiligung.moderation.feature import FEATURE as moderation
     from beteiligung.notifications.feature import FEATURE as notifications
     from beteiligung.organisations.feature import FEATURE as organisations
@@ -32,6 +33,7 @@ def all_features() -> list[Feature]:
         moderation,
         notifications,
         search,
+        mine,
         health,
     ]
 

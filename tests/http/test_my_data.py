@@ -240,7 +240,7 @@ async def test_the_data_page_has_sections_labels_and_local_times_and_no_internal
 
 async def test_a_table_without_its_own_section_is_listed_with_labelled_columns(app, settings):
     from beteiligung import i18n
-    from beteiligung.accounts.data_view import SECTION_NAMES, data_sections, generic_section
+    from beteiligung.mine.data_view import SECTION_NAMES, data_sections, generic_section
     from beteiligung.accounts.privacy import collect_user_data
 
     section = generic_section(
@@ -456,7 +456,7 @@ async def test_my_contributions_lists_everything_with_its_status_newest_first(cl
 
 
 async def test_my_contributions_are_paged(client, settings):
-    from beteiligung.accounts.contributions import PER_PAGE
+    from beteiligung.mine.contributions import PER_PAGE
     from beteiligung.comments.models import Comment
 
     cid = await make_consultation(settings)

@@ -7,21 +7,39 @@ nothing. Messages that could reveal whether an e-mail is registered are identica
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung import registry
 from beteiligung.accounts.models import Consent, EmailToken, Membership, Role, TokenPurpose, User
 from beteiligung.accounts.passwords import hash_password, needs_rehash, verify_password
+from beteiligung.accounts.privacy import erase_feature_data
 from beteiligung.accounts.tokens import consume_token, issue_token
 from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.mail.service import Mailer
-from beteiligung.organisations.models import Organisation
-from beteiligung.organisations.queries import get_text
-from beteiligung.web.context import OrgView
+
+# The registry's ``extras`` key under which the organisations feature offers
+# ``text_version(db, org_id, key) -> int``: the current version of one of an organisation's texts
+# (0 while it has none), which a consent cites. Accounts sit below organisations, so they ask.
+TEXT_VERSION = "accounts.text_version"
+TextVersion = Callable[[AsyncSession, int, str], Awaitable[int]]
+
+
+class OrgRef(Protocol):
+    """What the account use cases need of an organisation (``organisations.models.Organisation``
+    or the request's ``web.context.OrgView``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class AccountError(Exception):
@@ -48,7 +66,7 @@ async def register_user(
     db: AsyncSession,
     mailer: Mailer,
     *,
-    org: Organisation | OrgView,
+    org: OrgRef,
     display_name: str,
     email: str,
     password: str,
@@ -84,13 +102,13 @@ async def register_user(
     db.add(user)
     await db.flush()
     db.add(Membership(user_id=user.id, organisation_id=org.id, role=Role.RESIDENT))
-    terms = await get_text(db, org.id, "nutzungsbedingungen")
+    text_version: TextVersion = registry.current().extras(TEXT_VERSION)[0]
     db.add(
         Consent(
             user_id=user.id,
             organisation_id=org.id,
             purpose="nutzungsbedingungen",
-            text_version=terms.version if terms else 0,
+            text_version=await text_version(db, org.id, "nutzungsbedingungen"),
             given_at=now,
         )
     )
@@ -116,7 +134,7 @@ async def register_user(
 
 
 async def resend_verification(
-    db: AsyncSession, mailer: Mailer, *, user: User, org: Organisation | OrgView, base_url: str, now: datetime
+    db: AsyncSession, mailer: Mailer, *, user: User, org: OrgRef, base_url: str, now: datetime
 ) -> None:
     if user.email_verified_at is not None:
         return
@@ -200,7 +218,7 @@ async def authenticate(db: AsyncSession, *, email: str, password: str, now: date
 
 
 async def request_password_reset(
-    db: AsyncSession, mailer: Mailer, *, email: str, org: Organisation | OrgView, base_url: str, now: datetime
+    db: AsyncSession, mailer: Mailer, *, email: str, org: OrgRef, base_url: str, now: datetime
 ) -> None:
     user = await get_user_by_email(db, email)
     if user is None:
@@ -352,7 +370,7 @@ async def set_role(db: AsyncSession, *, user: User, org_id: int, role: Role) -> 
 async def create_user(
     db: AsyncSession,
     *,
-    org: Organisation | OrgView,
+    org: OrgRef,
     email: str,
     password: str,
     display_name: str,
@@ -382,12 +400,9 @@ async def delete_account(db: AsyncSession, *, user: User) -> None:
     """Erase the account (DS-09). Rows that only describe the person go by ``ON DELETE CASCADE``;
     public contributions keep their text with the author set to NULL ("Gelöschtes Konto")."""
     await db.execute(delete(OutboxMail).where(OutboxMail.to_address == user.email))
-    from beteiligung.surveys.privacy import forget_survey_drafts  # sent responses stay, anonymised
-
-    await forget_survey_drafts(db, user.id)
-    from beteiligung.meetings.privacy import forget_meeting_entries  # questions and votes stay, anonymised
-
-    await forget_meeting_entries(db, user.id, user.display_name)
+    # Each feature's part (accounts.privacy.PrivacyHooks): survey drafts go, sent responses stay
+    # anonymised; meeting questions and votes stay, anonymised …
+    await erase_feature_data(db, user)
     await db.delete(user)
     await db.commit()
 

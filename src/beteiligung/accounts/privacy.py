@@ -11,23 +11,61 @@ Tests assert that every user column of every table is reached, in the export and
 check (tests/integration/test_privacy.py, tests/http/test_my_data.py).
 
 The JSON download (Art. 20) is :func:`export_user_data`; the readable page "Meine Daten"
-(accounts/data_view.py) is built from :func:`collect_user_data`, the same rows with Python values.
+(mine/data_view.py) is built from :func:`collect_user_data`, the same rows with Python values.
+
+What the schema cannot know is each feature's own (``Feature.privacy``, :class:`PrivacyHooks`):
+rows without a user column that still belong to the person (a survey response's answers), readable
+details beside the exported rows (a meeting's title), and what must happen at erasure before the
+account row goes (drafts deleted, votes anonymised). This module asks the registry for them, so
+accounts imports no feature.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung import registry
 from beteiligung.accounts.models import User
 from beteiligung.db import metadata
 
 SECRET_COLUMNS = {"password_hash", "token_hash"}
 ROLES_KEY = "_roles"  # per exported row: in which role(s) it concerns the person
+
+# The exported tables by name, each a list of rows (column -> Python value).
+Tables = dict[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PrivacyHooks:
+    """One feature's part of the export (DS-08) and of the erasure (DS-09); ``Feature.privacy``.
+
+    * ``export(db, user_id, tables)`` runs after the schema-driven export has collected every row
+      with a user column into ``tables``; it adds tables of its own (rows that hang off those
+      rows) or readable columns to the rows already there, in place.
+    * ``erase(db, user)`` runs inside the erasure's transaction, before the account row is
+      deleted (and the foreign keys cascade or set NULL); it deletes or anonymises what the
+      foreign keys alone would not. It does not commit.
+
+    Hooks run by ascending ``order``, then in the registry's feature order.
+    """
+
+    name: str
+    export: Callable[[AsyncSession, int, Tables], Awaitable[None]] | None = None
+    erase: Callable[[AsyncSession, User], Awaitable[None]] | None = None
+    order: int = 100
+
+
+def privacy_hooks() -> list[PrivacyHooks]:
+    """The installed features' hooks, in the order they run."""
+    hooks: list[PrivacyHooks] = registry.current().privacy()
+    return sorted(hooks, key=lambda h: h.order)
 
 
 def user_columns() -> dict[Table, list[str]]:
@@ -68,7 +106,7 @@ def plain(value: Any) -> Any:
 async def collect_user_data(db: AsyncSession, user: User) -> dict[str, Any]:
     """The person's account and every row that concerns them, with Python values."""
     account = {c.name: getattr(user, c.key) for c in User.__table__.columns if c.name not in SECRET_COLUMNS}
-    tables: dict[str, list[dict[str, Any]]] = {}
+    tables: Tables = {}
     for table, columns in user_columns().items():
         mine = or_(*(table.c[column] == user.id for column in columns))
         order = list(table.primary_key.columns) or list(table.columns)[:1]
@@ -78,12 +116,9 @@ async def collect_user_data(db: AsyncSession, user: User) -> dict[str, Any]:
             | {ROLES_KEY: [role_name(c) for c in columns if row[c] == user.id]}
             for row in rows
         ]
-    from beteiligung.surveys.privacy import survey_answers_of  # answers hang off the response
-
-    tables["survey_answer"] = await survey_answers_of(db, user.id)
-    from beteiligung.meetings.privacy import add_meeting_details  # titles, questions, chosen options
-
-    await add_meeting_details(db, user.id, tables)
+    for hooks in privacy_hooks():
+        if hooks.export is not None:
+            await hooks.export(db, user.id, tables)
     return {"account": account, "tables": tables}
 
 
@@ -102,3 +137,10 @@ async def references_to_user(db: AsyncSession, user_id: int) -> dict[str, int]:
         if count:
             found[f"{table.name}.{column}"] = int(count)
     return found
+
+
+async def erase_feature_data(db: AsyncSession, user: User) -> None:
+    """Every feature's erasure hook, inside the caller's transaction (before the account row goes)."""
+    for hooks in privacy_hooks():
+        if hooks.erase is not None:
+            await hooks.erase(db, user)

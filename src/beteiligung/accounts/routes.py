@@ -23,8 +23,6 @@ from litestar.status_codes import (
 
 from beteiligung import i18n
 from beteiligung.accounts import actions
-from beteiligung.accounts.contributions import FILTER_NAMES, KIND_SLUGS, my_contributions
-from beteiligung.accounts.data_view import data_sections
 from beteiligung.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -56,7 +54,7 @@ from beteiligung.infra import (
 from beteiligung.mail.service import Mailer
 from beteiligung.web.context import DB, settings_of
 from beteiligung.web.forms import Form
-from beteiligung.web.responses import flash, page_number, redirect_after_post, render, safe_next
+from beteiligung.web.responses import flash, redirect_after_post, render, safe_next
 
 Req = Request[Any, Any, Any]
 
@@ -502,15 +500,8 @@ async def resend_verification_submit(request: Req, db_session: DB) -> Response[A
 
 
 # --------------------------------------------------------------------------------------------
-# Meine Daten: export and erasure
+# Meine Daten: export and erasure (the readable page and "Meine Beiträge": mine/routes.py)
 # --------------------------------------------------------------------------------------------
-@get("/konto/daten", name="account.data", guards=[login_required])
-async def data_page(request: Req, db_session: DB) -> Template:
-    """Everything stored about the person, readable (accounts/data_view.py); the JSON is complete."""
-    sections = await data_sections(db_session, _user(request))
-    return render(request, "accounts/data.html", {"sections": sections})
-
-
 @get("/konto/daten/export.json", name="account.data.export", guards=[login_required])
 async def data_export(request: Req, db_session: DB) -> Response[bytes]:
     data = await export_user_data(db_session, _user(request))
@@ -523,22 +514,6 @@ async def data_export(request: Req, db_session: DB) -> Response[bytes]:
             "Cache-Control": "no-store",
         },
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Meine Beiträge
-# --------------------------------------------------------------------------------------------
-@get("/konto/beitraege", name="account.contributions", guards=[login_required])
-async def contributions_page(
-    request: Req, db_session: DB, art: FromQuery[str] = "", seite: FromQuery[str | None] = None
-) -> Template:
-    """The person's proposals, comments, supports, survey responses and meeting questions with
-    their status, newest first (accounts/contributions.py); ``?art=`` narrows to one kind."""
-    mine = await my_contributions(db_session, _user(request).id, art, page_number(seite))
-    filters = [("", _("Alle"), mine.total)] + [
-        (slug, _(FILTER_NAMES[kind]), mine.counts[kind]) for slug, kind in KIND_SLUGS.items()
-    ]
-    return render(request, "accounts/contributions.html", {"mine": mine, "filters": filters})
 
 
 @get("/konto/loeschen", name="account.delete", guards=[login_required])
@@ -616,9 +591,7 @@ ROUTES = [
     email_submit,
     end_sessions_submit,
     resend_verification_submit,
-    data_page,
     data_export,
-    contributions_page,
     delete_page,
     delete_submit,
     set_language,

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.comments import moderation_target, routes
+from beteiligung.comments import routes
 from beteiligung.registry import Feature
 
-FEATURE = Feature(
-    name="comments",
-    routes=(*routes.ROUTES,),
-    moderation_targets=(moderation_target.TARGET,),
-)
+FEATURE = Feature(name="comments", routes=(*routes.ROUTES,))

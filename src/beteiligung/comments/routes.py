@@ -40,7 +40,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.moderation.actions import account_key, review_of
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import ReviewStatus
-from beteiligung.moderation.screening import screen_contribution
+from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals.queries import access_proposal
 from beteiligung.proposals.routes import held_message, proposal_page_response
 from beteiligung.web.context import DB

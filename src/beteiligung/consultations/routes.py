@@ -7,10 +7,9 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from beteiligung import registry
 from beteiligung.comments.views import THREAD_BLOCKS, THREAD_TEMPLATE, ThreadForms, parse_sort, thread_context
 from beteiligung.consultations.listing import (
     TIMING_NAMES,
@@ -23,9 +22,13 @@ from beteiligung.consultations.listing import (
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import Rules
 from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_NAMES, Feature
+from beteiligung.consultations.states import MODE_NAMES
 from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
-from beteiligung.live.streams import consultation_channels, next_change, stream_response, watermark
+from beteiligung.live.routes import next_change, watermark
+from beteiligung.meetings.minutes import consultation_meetings
+from beteiligung.moderation.stats import moderation_stats
+from beteiligung.surveys.views import consultation_cards
 from beteiligung.web.context import DB
 from beteiligung.web.responses import page_number, render
 
@@ -118,11 +121,15 @@ async def consultation_page_response(
         uses_proposals=uses_proposals or consultation.proposal_count > 0,
         live_url=f"/live/vorhaben/{consultation.slug}?seit={since}",
         live_next_change=next_change(consultation, now),
+        surveys=await consultation_cards(db, request, consultation, now),
         **(extra or {}),
     )
     if not block or request.headers.get("hx-request") != "true":  # the full page
-        # the other features' parts of the page (registry.Section; templates/consultations/page.html)
-        ctx["sections"] = await registry.current().show("consultation", request, db, consultation)
+        ctx.update(
+            moderation_stats=await moderation_stats(db, consultation.id),
+            moderation_mode_names=MODE_NAMES,
+            meetings=await consultation_meetings(db, consultation),
+        )
     thread_block = block in THREAD_BLOCKS and request.headers.get("hx-request") == "true"
     template = THREAD_TEMPLATE if thread_block else "consultations/page.html"
     return render(request, template, ctx, block=block, status=status, announce=announce)
@@ -161,15 +168,4 @@ async def consultation_part_page(
     return await consultation_page_response(request, db_session, consultation, sort=kommentare, block=block)
 
 
-@get("/live/vorhaben/{slug:str}", name="live.consultation", opt={"live": True})
-async def consultation_stream(
-    request: Req, db_session: DB, slug: FromPath[str], seit: FromQuery[str] = ""
-) -> ServerSentEvent:
-    """The consultation page's (and its proposal list's) live stream (live/streams.py)."""
-    consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
-    channels = consultation_channels(consultation.id)
-    await db_session.close()  # a stream lives for hours: it must not hold a database connection
-    return await stream_response(request, channels, seit)
-
-
-ROUTES = [consultations_page, consultation_page, consultation_part_page, consultation_stream]
+ROUTES = [consultations_page, consultation_page, consultation_part_page]

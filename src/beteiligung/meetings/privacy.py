@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung.accounts.models import User
+from beteiligung.accounts.privacy import PrivacyHooks, Tables
 from beteiligung.live.events import MeetingSpeakersChanged, MeetingStateChanged
 from beteiligung.live.publish import queue_event
 from beteiligung.meetings.minutes import md_text
@@ -44,9 +46,7 @@ ERASED_NAME = "Gelöschtes Konto"
 OPEN_SPEAKER = (SpeakerStatus.WAITING, SpeakerStatus.SPEAKING)
 
 
-async def add_meeting_details(
-    db: AsyncSession, user_id: int, tables: dict[str, list[dict[str, Any]]]
-) -> None:
+async def add_meeting_details(db: AsyncSession, user_id: int, tables: Tables) -> None:
     """Add readable columns to the exported meeting rows (in place)."""
     meeting_ids: set[int] = set()
     for name in ("meeting_registration", "meeting_question", "meeting_speaker"):
@@ -175,3 +175,10 @@ async def forget_meeting_entries(db: AsyncSession, user_id: int, display_name: s
             .values(voter_key=_anonymous_key(model.id))
             .execution_options(synchronize_session=False)
         )
+
+
+async def _erase(db: AsyncSession, user: User) -> None:
+    await forget_meeting_entries(db, user.id, user.display_name)  # questions and votes stay, anonymised
+
+
+HOOKS = PrivacyHooks(name="meetings", export=add_meeting_details, erase=_erase, order=20)

@@ -6,7 +6,7 @@ a link and its status in plain words: published, waiting for the moderation and 
 automatic check that held it, the consultation's pre-moderation, flags, an edit request),
 removed with the Netiquette rule, and the town's answer or a question's state in the meeting.
 
-:func:`moderation_status` is shared with the readable "Meine Daten" page (accounts/data_view.py).
+:func:`moderation_status` is shared with the readable "Meine Daten" page (mine/data_view.py).
 This module reads other features' models only (never their routes).
 """
 

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beteiligung.accounts.contributions import moderation_status, reviews_for
 from beteiligung.accounts.models import User
 from beteiligung.accounts.privacy import ROLES_KEY, collect_user_data, user_columns
 from beteiligung.comments.models import Comment
@@ -33,12 +32,15 @@ from beteiligung.consultations.models import Consultation
 from beteiligung.i18n import LOCALE_NAMES
 from beteiligung.i18n import gettext as _
 from beteiligung.meetings.models import QUESTION_STATUS_NAMES, MeetingQuestion
+from beteiligung.mine.contributions import moderation_status, reviews_for
 from beteiligung.moderation.checks import CHECK_NAMES
 from beteiligung.moderation.models import FLAG_REASON_NAMES, TRIGGER_NAMES, Review
 from beteiligung.moderation.reasons import NETIQUETTE_RULES, rule_label
+from beteiligung.notifications.texts import notification_text
 from beteiligung.organisations.models import TEXT_KEYS, Organisation
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal
 from beteiligung.surveys.models import Survey
+from beteiligung.web.responses import safe_next
 
 # Headings, in the order the sections appear; tables not listed get a generic section.
 SECTION_NAMES: dict[str, str] = {
@@ -599,9 +601,6 @@ def _registrations(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
 
 
 def _notifications(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
-    from beteiligung.notifications.texts import notification_text
-    from beteiligung.web.responses import safe_next
-
     return [
         Entry(
             title=notification_text(str(r.get("kind")), r.get("params") or {}),

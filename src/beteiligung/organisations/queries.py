@@ -32,6 +32,13 @@ async def get_text(db: AsyncSession, org_id: int, key: str) -> OrgText | None:
     ).first()
 
 
+async def text_version(db: AsyncSession, org_id: int, key: str) -> int:
+    """The current version of one of the organisation's texts, 0 while it has none (the version a
+    consent cites; offered to accounts as ``accounts.actions.TEXT_VERSION``)."""
+    text = await get_text(db, org_id, key)
+    return text.version if text else 0
+
+
 async def list_texts(db: AsyncSession, org_id: int) -> list[OrgText]:
     return list(
         (

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.proposals import moderation_target, routes
+from beteiligung.proposals import routes
 from beteiligung.registry import Feature
 
-FEATURE = Feature(
-    name="proposals",
-    routes=(*routes.ROUTES,),
-    moderation_targets=(moderation_target.TARGET,),
-)
+FEATURE = Feature(name="proposals", routes=(*routes.ROUTES,))

@@ -40,7 +40,7 @@ from beteiligung.moderation.actions import Screening, account_key, review_of
 from beteiligung.moderation.explain import explain_hold, holds_new_posts
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import Review, ReviewStatus
-from beteiligung.moderation.screening import screen_contribution
+from beteiligung.moderation.routes import screen_contribution
 from beteiligung.proposals import actions
 from beteiligung.proposals.forms import AnswerForm, EditProposalForm, OfflineProposalForm, ProposalForm
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal, Source

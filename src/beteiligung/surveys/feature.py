@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from beteiligung.registry import Feature
-from beteiligung.surveys import admin, routes, sections
+from beteiligung.surveys import admin, privacy, routes, sections
 
 FEATURE = Feature(
     name="surveys",
@@ -11,5 +11,6 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
-    sections={"home": sections.HOME_SECTIONS, "consultation": sections.CONSULTATION_SECTIONS},
+    privacy=(privacy.HOOKS,),
+    sections={"home": sections.HOME_SECTIONS},
 )

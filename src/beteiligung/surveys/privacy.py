@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung.accounts.models import User
+from beteiligung.accounts.privacy import PrivacyHooks, Tables
 from beteiligung.surveys.models import SurveyAnswer, SurveyOption, SurveyQuestion, SurveyResponse
 
 
@@ -44,3 +46,14 @@ async def forget_survey_drafts(db: AsyncSession, user_id: int) -> None:
     await db.execute(
         delete(SurveyResponse).where(SurveyResponse.user_id == user_id, SurveyResponse.submitted_at.is_(None))
     )
+
+
+async def _export(db: AsyncSession, user_id: int, tables: Tables) -> None:
+    tables["survey_answer"] = await survey_answers_of(db, user_id)  # answers hang off the response
+
+
+async def _erase(db: AsyncSession, user: User) -> None:
+    await forget_survey_drafts(db, user.id)  # sent responses stay, anonymised
+
+
+HOOKS = PrivacyHooks(name="surveys", export=_export, erase=_erase, order=10)
