@@ -118,6 +118,17 @@ class Registry:
                 shown.append(ShownSection(section, context))
         return shown
 
+    async def show_block(
+        self, page: str, block: str, request: Any, db: Any, subject: Any, **options: Any
+    ) -> ShownSection | None:
+        """The section of ``page`` whose template holds the htmx ``block`` (``Section.blocks``),
+        loaded to be answered alone; None when no section has it."""
+        for section in self.sections(page):
+            if block in section.blocks:
+                context = await section.load(request, db, subject, **options.get(section.name, {}))
+                return ShownSection(section, context)
+        return None
+
     def live_channels(self) -> list[Any]:
         return [c for f in self.features for c in f.live_channels]
 

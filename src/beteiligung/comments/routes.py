@@ -33,16 +33,16 @@ from beteiligung.comments.queries import Node, Thread, access_comment, my_votes
 from beteiligung.comments.views import THREAD_TEMPLATE, ThreadForms, parse_sort, target_url
 from beteiligung.consultations.listing import access_consultation
 from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.page import consultation_page_response
 from beteiligung.consultations.permissions import enforce, why_not_comment
-from beteiligung.consultations.routes import consultation_page_response
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.moderation.actions import account_key, review_of
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
 from beteiligung.moderation.models import ReviewStatus
-from beteiligung.moderation.routes import screen_contribution
+from beteiligung.moderation.screening import screen_contribution
+from beteiligung.proposals.page import held_message, proposal_page_response
 from beteiligung.proposals.queries import access_proposal
-from beteiligung.proposals.routes import held_message, proposal_page_response
 from beteiligung.web.context import DB
 from beteiligung.web.params import parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, render
@@ -63,14 +63,8 @@ async def _thread_response(
     focus: int | None = None,
 ) -> Template:
     """The page that holds the thread (full), or with htmx the thread's block."""
-    kwargs: dict[str, Any] = {
-        "sort": sort,
-        "forms": forms,
-        "status": status,
-        "block": "comments",
-        "announce": announce,
-        "focus": focus,
-    }
+    options = {"comments": {"sort": sort, "forms": forms, "focus": focus}}
+    kwargs: dict[str, Any] = {"status": status, "block": "comments", "announce": announce, "options": options}
     if proposal_id is not None:
         proposal = await access_proposal(db, request.state.actor, request.state.org.id, proposal_id)
         return await proposal_page_response(request, db, proposal, **kwargs)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -26,7 +26,6 @@ from litestar.utils.scope.state import ScopeState
 
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.permissions import Perm
-from beteiligung.comments.views import THREAD_BLOCKS, THREAD_TEMPLATE, ThreadForms, parse_sort, thread_context
 from beteiligung.consultations.listing import access_consultation
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, feature_open, why_not_propose
@@ -34,16 +33,17 @@ from beteiligung.consultations.phases import PHASE_NAMES, Feature
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
-from beteiligung.live.routes import next_change, watermark
+from beteiligung.live.streams import next_change, proposal_channels, stream_response, watermark
 from beteiligung.mail.service import Mailer
-from beteiligung.moderation.actions import Screening, account_key, review_of
+from beteiligung.moderation.actions import account_key, review_of
 from beteiligung.moderation.explain import explain_hold, holds_new_posts
 from beteiligung.moderation.limits import posting_refused, retry_header, too_many_posts
-from beteiligung.moderation.models import Review, ReviewStatus
-from beteiligung.moderation.routes import screen_contribution
+from beteiligung.moderation.models import ReviewStatus
+from beteiligung.moderation.screening import screen_contribution
 from beteiligung.proposals import actions
 from beteiligung.proposals.forms import AnswerForm, EditProposalForm, OfflineProposalForm, ProposalForm
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal, Source
+from beteiligung.proposals.page import held_message, proposal_page_response
 from beteiligung.proposals.permissions import ProposalRules, why_not_support
 from beteiligung.proposals.queries import (
     SORT_NAMES,
@@ -52,7 +52,6 @@ from beteiligung.proposals.queries import (
     access_proposal,
     get_proposal,
     list_proposals,
-    public_versions,
     supported_ids,
 )
 from beteiligung.proposals.rules import why_not_edit_proposal, why_not_withdraw_proposal
@@ -183,11 +182,6 @@ def _form_context(request: Req, consultation: Consultation, form: Any) -> dict[s
     }
 
 
-def held_message(intro: str, screening: Screening) -> str:
-    """The confirmation of a held contribution: what was received, why it waits, what is next."""
-    return f"{intro} {explain_hold(screening.trigger, screening.reasons).text()}"
-
-
 @get("/vorhaben/{slug:str}/vorschlaege/neu", name="proposals.new")
 async def new_proposal_page(request: Req, db_session: DB, slug: FromPath[str]) -> Template:
     consultation = await _propose_access(request, db_session, slug)
@@ -251,89 +245,15 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
 # --------------------------------------------------------------------------------------------
 # One proposal
 # --------------------------------------------------------------------------------------------
-async def proposal_page_response(
-    request: Req,
-    db: Any,
-    proposal: Proposal,
-    *,
-    sort: str | None = None,
-    forms: ThreadForms | None = None,
-    status: int = 200,
-    block: str | None = None,
-    announce: str | None = None,
-    focus: int | None = None,
-    since: str | None = None,
-) -> Template:
-    """The proposal page, or with htmx one of its blocks (``support``, ``answer``, the thread's)."""
-    if since is None:
-        since = await watermark(request)
-    now = utcnow()
-    actor = request.state.actor
-    consultation = proposal.consultation
-    ctx = await thread_context(
-        db,
-        org_id=request.state.org.id,
-        actor=actor,
-        consultation=consultation,
-        proposal_id=proposal.id,
-        sort=parse_sort(sort),
-        forms=forms,
-        focus=focus,
-        now=now,
-    )
-    ctx.update(await _text_context(db, actor, proposal, now))
-    ctx.update(
-        consultation=consultation,
-        proposal=proposal,
-        p=proposal,
-        supported=await supported_ids(db, actor.user_id, [proposal.id]),
-        rules=ProposalRules(actor, consultation, now),
-        now=now,
-        answer_names=ANSWER_NAMES,
-        source_names=SOURCE_NAMES,
-        view="seite",
-        next_url=f"/vorschlaege/{proposal.id}",
-        show_comments=proposal.is_public,  # a held proposal has no public discussion yet
-        live_url=f"/live/vorschlaege/{proposal.id}?seit={since}",
-        live_next_change=next_change(consultation, now),
-    )
-    template = "proposals/page.html"
-    if block in THREAD_BLOCKS and is_htmx(request):
-        template = THREAD_TEMPLATE
-    return render(request, template, ctx, block=block, status=status, announce=announce)
-
-
-async def _text_context(db: Any, actor: Any, proposal: Proposal, now: Any) -> dict[str, Any]:
-    """The proposal's text block for this viewer: the history of edits (public earlier texts),
-    the author's controls, and for the author of a held proposal why it waits."""
-    own = actor.user_id is not None and proposal.author_id == actor.user_id
-    review: Review | None = await review_of(db, proposal) if own and not proposal.is_public else None
-    edit_requested = review is not None and review.status == ReviewStatus.EDIT_REQUESTED
-    consultation = proposal.consultation
-    held_why = None
-    if own and not proposal.is_public and not edit_requested and proposal.withdrawn_at is None:
-        held_why = explain_hold(
-            review.trigger if review is not None else None, review.auto_codes if review else ()
-        )
-    return {
-        "versions": await public_versions(db, proposal.id) if proposal.edited_at else [],
-        "own_proposal": own,
-        "can_edit": own and why_not_edit_proposal(actor, proposal, consultation, now, edit_requested) is None,
-        "can_withdraw": own
-        and why_not_withdraw_proposal(actor, proposal, consultation, now, edit_requested) is None,
-        "edit_request": review if edit_requested else None,
-        "held_why": held_why,
-    }
-
-
 @get("/vorschlaege/{proposal_id:int}", name="proposals.page")
 async def proposal_page(
     request: Req, db_session: DB, proposal_id: FromPath[int], kommentare: FromQuery[str] = ""
 ) -> Template:
     since = await watermark(request)  # before reading anything the page shows
     proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
+    # ?kommentare= sorts the thread (comments/sections.py); with htmx only the thread answers
     return await proposal_page_response(
-        request, db_session, proposal, sort=kommentare, block="comments" if kommentare else None, since=since
+        request, db_session, proposal, block="comments" if kommentare else None, since=since
     )
 
 
@@ -378,7 +298,7 @@ async def proposal_part_page(
             },
             block="support",
         )
-    return await proposal_page_response(request, db_session, proposal, sort=kommentare, block=block)
+    return await proposal_page_response(request, db_session, proposal, block=block)
 
 
 async def _support_response(request: Req, db: Any, proposal_id: FromPath[int], message: str) -> Response[Any]:
@@ -640,6 +560,17 @@ async def record_proposal_submit(request: Req, db_session: DB, slug: FromPath[st
     return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
 
 
+@get("/live/vorschlaege/{proposal_id:int}", name="live.proposal", opt={"live": True})
+async def proposal_stream(
+    request: Req, db_session: DB, proposal_id: FromPath[int], seit: FromQuery[str] = ""
+) -> ServerSentEvent:
+    """The proposal page's live stream (live/streams.py)."""
+    proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
+    channels = proposal_channels(proposal.id, proposal.consultation_id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    return await stream_response(request, channels, seit)
+
+
 ROUTES = [
     proposals_page,
     new_proposal_page,
@@ -655,4 +586,5 @@ ROUTES = [
     answer_submit,
     record_proposal_page,
     record_proposal_submit,
+    proposal_stream,
 ]

@@ -1,0 +1,70 @@
+"""The consultation page as a response: its own parts (status, phases, text) and the other
+features' sections (``registry.Section``, page "consultation": surveys, meetings, moderation,
+the comment thread …). The routes answer with it, and so do the features whose forms sit on the
+page (the comments' routes, when a form sent without JavaScript comes back with errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from beteiligung import registry
+from beteiligung.consultations.listing import TIMING_NAMES, timing_of
+from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.permissions import Rules
+from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_NAMES, Feature
+from beteiligung.db import utcnow
+from beteiligung.live.streams import next_change, watermark
+from beteiligung.web.responses import render
+
+Req = Request[Any, Any, Any]
+PAGE = "consultation"  # the registry's name of this page's sections
+
+
+async def consultation_page_response(
+    request: Req,
+    db: Any,
+    consultation: Consultation,
+    *,
+    status: int = 200,
+    block: str | None = None,
+    announce: str | None = None,
+    since: str | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> Template:
+    """The consultation page, or with htmx one block: the page's own (``status``) or a section's
+    (the thread's ``comments``). ``options[section name]`` go to that section's ``load``."""
+    options = options or {}
+    htmx = request.headers.get("hx-request") == "true"
+    if block and htmx:
+        shown = await registry.current().show_block(PAGE, block, request, db, consultation, **options)
+        if shown is not None:
+            return render(
+                request, shown.template, shown.context, block=block, status=status, announce=announce
+            )
+    if since is None:
+        since = await watermark(request)
+    now = utcnow()
+    actor = request.state.actor
+    uses_proposals = any(Feature.PROPOSE in PHASE_FEATURES[p.kind] for p in consultation.phases)
+    ctx: dict[str, Any] = {
+        "consultation": consultation,
+        "proposal": None,
+        "rules": Rules(actor, consultation, now),
+        "now": now,
+        "phase": consultation.active_phase(now),
+        "phase_names": PHASE_NAMES,
+        "phase_hints": PHASE_HINTS,
+        "timing": timing_of(consultation, now),
+        "timing_names": TIMING_NAMES,
+        "uses_proposals": uses_proposals or consultation.proposal_count > 0,
+        "live_url": f"/live/vorhaben/{consultation.slug}?seit={since}",
+        "live_next_change": next_change(consultation, now),
+    }
+    if not block or not htmx:  # the full page
+        sections = await registry.current().show(PAGE, request, db, consultation, **options)
+        ctx["sections"] = sections
+        ctx["title_error"] = any(s.context.get("has_errors") for s in sections)
+    return render(request, "consultations/page.html", ctx, block=block, status=status, announce=announce)
