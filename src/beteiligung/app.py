@@ -16,7 +16,6 @@ from advanced_alchemy.utils.dataclass import Empty
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.logging.config import StructLoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -40,7 +39,7 @@ from beteiligung.settings import PROJECT_ROOT, Settings
 from beteiligung.web.context import load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
 from beteiligung.web.input_guard import InputGuardMiddleware, StaticFileSystem
-from beteiligung.web.logs import log_processors
+from beteiligung.web.logs import logging_config
 from beteiligung.web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from beteiligung.web.templating import STATIC_DIR, make_environment
 
@@ -129,18 +128,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     logging_plugin = StructlogPlugin(
         config=StructlogConfig(
-            structlog_logging_config=StructLoggingConfig(
-                processors=log_processors(),  # exceptions without bound values (web/logs.py)
-                log_exceptions="debug",
-                # Tests swap sys.stdout per test (pytest's capture): a logger cached in one test
-                # would write to that test's closed file in the next. Production keeps the cache.
-                cache_logger_on_first_use=settings.env != "test",
-            ),
+            # Level and format from the settings; exceptions without bound values (web/logs.py).
+            structlog_logging_config=logging_config(settings),
             middleware_logging_config=LoggingMiddlewareConfig(
                 # No query (tokens), no body, no headers, no cookies, no client address (DS-07).
                 request_log_fields=("path", "method"),
                 response_log_fields=["status_code"],
-                # Live streams would log one line per event per client (STACK gotcha 4).
+                # Litestar logs a response line per body chunk: a live stream would log one
+                # line per event per client.
                 exclude=[r"^/static/", r"^/healthz$", r"^/readyz$", r"^/live/"],
             ),
         )

@@ -65,9 +65,11 @@ class Feature:
     sections: dict[str, tuple[Section, ...]] = field(default_factory=dict)
     # objects implementing live.channels.LiveChannel (stream routes' access checks)
     live_channels: tuple[Any, ...] = ()
-    # async callables run before each request handler with (request, db): extra request context
-    request_context: tuple[Callable[..., Any], ...] = ()
-    # names -> values for every template (e.g. moderation's placeholder texts)
+    # objects implementing web.context.ContextHook (the per-request context on request.state:
+    # the organisation, the actor, a header badge …), run in the features' order
+    request_context: tuple[Any, ...] = ()
+    # names -> values for every template (e.g. moderation's placeholder texts), merged into the
+    # Jinja environment when the app builds it (web/templating.py)
     template_globals: dict[str, Any] = field(default_factory=dict)
     # async callables (db, settings) -> None, in list order, that add this feature's demo data
     demo_seeds: tuple[Callable[..., Any], ...] = ()
@@ -132,7 +134,7 @@ class Registry:
     def live_channels(self) -> list[Any]:
         return [c for f in self.features for c in f.live_channels]
 
-    def request_context(self) -> list[Callable[..., Any]]:
+    def request_context(self) -> list[Any]:
         return [h for f in self.features for h in f.request_context]
 
     def template_globals(self) -> dict[str, Any]:

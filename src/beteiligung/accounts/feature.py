@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from beteiligung.accounts import routes
+from beteiligung.accounts import context, routes
+from beteiligung.accounts.permissions import can, would_can
 from beteiligung.registry import Feature
 
-FEATURE = Feature(name="accounts", routes=(*routes.ROUTES,))
+FEATURE = Feature(
+    name="accounts",
+    routes=(*routes.ROUTES,),
+    request_context=(context.CONTEXT,),
+    template_globals={"can": can, "would_can": would_can},
+)

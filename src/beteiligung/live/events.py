@@ -4,8 +4,14 @@ An event says *what changed*, never *how it looks*: it names the channels that h
 live keys (stable DOM ids) whose fragments are now stale. Each browser re-fetches those
 fragments with its own permissions, so nothing rendered for one audience reaches another.
 
-Channels: ``consultation:<id>`` (its page, its proposal list) and ``proposal:<id>`` (its page).
-Later features add theirs (``meeting:<id>``, ``moderation:<org id>``).
+Channels (the names are made in live/streams.py; each stream route subscribes its page's):
+
+* ``consultation:<id>``: the consultation's page and its proposal list;
+* ``consultation-state:<id>``: the consultation's proposal pages (it was published, closed,
+  edited: :class:`ConsultationChanged` is heard on both);
+* ``proposal:<id>``: the proposal's page;
+* ``meeting:<id>``: the meeting's room and its presenter view;
+* ``moderation:<organisation id>``: the organisation's review queue (moderators only).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ LABEL_DICTS = (
     ("beteiligung.moderation.models", "LOG_ACTION_NAMES"),
     ("beteiligung.moderation.reasons", "NETIQUETTE_RULES"),
     ("beteiligung.moderation.checks", "CHECK_NAMES"),
-    ("beteiligung.notifications.texts", "KINDS"),
+    ("beteiligung.moderation.notices", "KINDS"),
     ("beteiligung.moderation.routes", "DECISION_MESSAGES"),
     ("beteiligung.moderation.queries", "STATUS_LABELS"),
 )

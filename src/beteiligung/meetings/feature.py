@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.meetings import admin, minutes, presenter, privacy, routes, sections
+from beteiligung.meetings import admin, minutes, moderation_target, presenter, privacy, routes, sections
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -13,6 +13,7 @@ FEATURE = Feature(
         *minutes.ROUTES,
         *admin.ROUTES,
     ),
+    moderation_targets=(moderation_target.TARGET,),
     privacy=(privacy.HOOKS,),
-    sections={"home": sections.HOME_SECTIONS},
+    sections={"home": sections.HOME_SECTIONS, "consultation": sections.CONSULTATION_SECTIONS},
 )

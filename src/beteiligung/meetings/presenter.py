@@ -29,7 +29,7 @@ from beteiligung.accounts.models import User
 from beteiligung.consultations.states import Visibility
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
-from beteiligung.live.routes import watermark
+from beteiligung.live.streams import watermark
 from beteiligung.meetings.models import (
     STATE_NAMES,
     Meeting,

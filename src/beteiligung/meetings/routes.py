@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.consultations.permissions import enforce
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
-from beteiligung.live.routes import watermark
+from beteiligung.live.streams import meeting_channels, stream_response, watermark
 from beteiligung.meetings import actions, permissions, polls, questions, speakers
 from beteiligung.meetings.forms import GuestForm
 from beteiligung.meetings.models import (
@@ -297,6 +297,21 @@ async def meeting_guest_submit(request: Req, db_session: DB, meeting_id: FromPat
     return redirect_after_post(request, meeting_url(meeting))
 
 
+@get("/live/veranstaltungen/{meeting_id:int}", name="live.meeting", opt={"live": True})
+async def meeting_stream(
+    request: Req,
+    db_session: DB,
+    meeting_id: FromPath[int],
+    seit: FromQuery[str] = "",
+    praesentation: FromQuery[str] = "",
+) -> ServerSentEvent:
+    """A meeting's room (and its presenter view: ``praesentation=1`` does not count as presence)."""
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
+    await db_session.close()  # a stream lives for hours: it must not hold a database connection
+    presence_of = None if praesentation else meeting.id
+    return await stream_response(request, meeting_channels(meeting.id), seit, presence_of)
+
+
 ROUTES = [
     meetings_page,
     meeting_page,
@@ -305,6 +320,7 @@ ROUTES = [
     meeting_ics_file,
     meeting_register_submit,
     meeting_guest_submit,
+    meeting_stream,
     *questions.ROUTES,
     *polls.ROUTES,
     *speakers.ROUTES,

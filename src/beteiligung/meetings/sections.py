@@ -1,5 +1,5 @@
 """What the meetings feature shows on other pages (``registry.Section``): the start page's
-running and upcoming meetings."""
+running and upcoming meetings, a consultation's meetings with their minutes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung.consultations.models import Consultation
+from beteiligung.meetings.minutes import consultation_meetings
 from beteiligung.meetings.models import FORMAT_NAMES, STATE_NAMES, Meeting, MeetingState
 from beteiligung.registry import Section
 
@@ -54,5 +56,24 @@ HOME_SECTIONS = (
     Section(name="meetings_live", template="meetings/_home_live.html", load=live_meetings, order=10),
     Section(
         name="meetings_upcoming", template="meetings/_home_upcoming.html", load=upcoming_meetings, order=40
+    ),
+)
+
+
+async def meetings_of_consultation(
+    request: Any, db: AsyncSession, consultation: Consultation
+) -> dict[str, Any] | None:
+    """The consultation page's meetings (live, upcoming, then past) with their published minutes."""
+    links = await consultation_meetings(db, consultation)
+    return {"meetings": links} if links else None
+
+
+CONSULTATION_SECTIONS = (
+    Section(
+        name="meetings",
+        template="meetings/_consultation.html",
+        load=meetings_of_consultation,
+        order=20,
+        slot="before_text",
     ),
 )

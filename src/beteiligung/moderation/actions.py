@@ -1,7 +1,8 @@
 """Writes of the moderation: screening new contributions, flags, decisions, blocks.
 
-Three kinds of contribution pass the moderation (``Target``): comments, proposals and the
-questions asked in a meeting. Every change queues its live events on the session; the commit
+Every kind of contribution that passes the moderation (comments, proposals, the questions asked
+in a meeting …) is a ``Target``: its feature implements ``moderation.targets.ModerationTarget``
+and registers it; the moderation imports none of them. Every change queues its live events on the session; the commit
 publishes them. A contribution that is not public publishes nothing on a public channel: its only
 event goes to the organisation's moderation channel (``ReviewQueueChanged``). When it becomes
 public (approved, flags dismissed) the public event follows then, and the thread, list or
@@ -10,6 +11,7 @@ meeting room updates live.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,20 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.models import Role
 from beteiligung.accounts.permissions import Actor
-from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import ModerationMode, Visibility
 from beteiligung.db import insert_ignoring_duplicates
-from beteiligung.live.events import (
-    CommentChanged,
-    CommentPosted,
-    MeetingQuestionsChanged,
-    ProposalRemoved,
-    ProposalSubmitted,
-    ReviewQueueChanged,
-)
+from beteiligung.live.events import ReviewQueueChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.meetings.models import MeetingQuestion
+from beteiligung.mail.service import Mailer
 from beteiligung.moderation.checks import (
     HISTORY,
     AuthorHistory,
@@ -42,6 +36,7 @@ from beteiligung.moderation.checks import (
     rate_window,
     text_fingerprint,
 )
+from beteiligung.moderation.claims import Claims
 from beteiligung.moderation.models import (
     Block,
     Flag,
@@ -54,10 +49,12 @@ from beteiligung.moderation.models import (
     ReviewStatus,
     Trigger,
 )
+from beteiligung.moderation.targets import all_targets, target_of, target_of_review
 from beteiligung.notifications.actions import notify
-from beteiligung.proposals.models import Proposal
+from beteiligung.notifications.mail import mail_decision
 
-Target = Comment | Proposal | MeetingQuestion
+# A contribution of a registered kind (moderation.targets.ModerationTarget.model).
+Target = Any
 TRUSTED_ROLES = frozenset({Role.MODERATOR, Role.STAFF, Role.ADMIN})
 
 
@@ -325,28 +322,18 @@ async def active_block_until(db: AsyncSession, org_id: int, user_id: int, now: d
 
 
 def _target_ids(target: Target) -> dict[str, int | None]:
-    return {
-        "comment_id": target.id if isinstance(target, Comment) else None,
-        "proposal_id": target.id if isinstance(target, Proposal) else None,
-        "meeting_question_id": target.id if isinstance(target, MeetingQuestion) else None,
-    }
+    """The review's foreign keys: the target's own column set, the other kinds' None."""
+    kind = target_of(target)
+    return {t.review_column: (target.id if t is kind else None) for t in all_targets().values()}
 
 
 def target_kind(target: Target) -> str:
     """The name of the target's kind in the audit log."""
-    if isinstance(target, Comment):
-        return "comment"
-    if isinstance(target, Proposal):
-        return "proposal"
-    return "meeting_question"
+    return target_of(target).kind
 
 
 async def review_of(db: AsyncSession, target: Target) -> Review | None:
-    column = {
-        "comment": Review.comment_id,
-        "proposal": Review.proposal_id,
-        "meeting_question": Review.meeting_question_id,
-    }[target_kind(target)]
+    column = getattr(Review, target_of(target).review_column)
     return (await db.scalars(select(Review).where(column == target.id))).first()
 
 
@@ -405,7 +392,8 @@ async def flag_target(
     """A resident's report; once per person and contribution (False: already flagged). At the
     organisation's threshold of open flags a public contribution is held pending review.
     Meeting questions are not flagged (the room's moderation sees them before or as they go out)."""
-    if isinstance(target, MeetingQuestion):
+    kind = target_of(target)
+    if kind.flag_column is None:
         return False
     inserted = await insert_ignoring_duplicates(
         db,
@@ -415,8 +403,11 @@ async def flag_target(
             "reason": reason.value,
             "text": text,
             "resolved_at": None,
-            "comment_id": target.id if isinstance(target, Comment) else None,
-            "proposal_id": target.id if isinstance(target, Proposal) else None,
+            **{
+                t.flag_column: (target.id if t is kind else None)
+                for t in all_targets().values()
+                if t.flag_column is not None
+            },
         },
     )
     if not inserted:
@@ -438,9 +429,10 @@ async def flag_target(
 
 
 async def open_flag_count(db: AsyncSession, target: Target) -> int:
-    if isinstance(target, MeetingQuestion):
+    flag_column = target_of(target).flag_column
+    if flag_column is None:
         return 0
-    column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
+    column = getattr(Flag, flag_column)
     return int(
         await db.scalar(select(func.count()).where(column == target.id, Flag.resolved_at.is_(None))) or 0
     )
@@ -450,28 +442,7 @@ def _set_visibility(db: AsyncSession, target: Target, visibility: Visibility) ->
     """Change visibility and tell the public pages when it crosses the public line."""
     was_public = target.visibility == Visibility.PUBLISHED
     target.visibility = visibility
-    now_public = visibility == Visibility.PUBLISHED
-    if isinstance(target, Comment):
-        ids = {
-            "consultation_id": target.consultation_id,
-            "proposal_id": target.proposal_id,
-            "comment_id": target.id,
-        }
-        if now_public and not was_public:
-            queue_event(db, CommentPosted(**ids))  # type: ignore[arg-type]
-        elif was_public or visibility == Visibility.HIDDEN:
-            queue_event(db, CommentChanged(**ids))  # type: ignore[arg-type]
-        return
-    if isinstance(target, MeetingQuestion):
-        # Approved: the question appears in the room. Hidden: its placeholder does. A question
-        # going from held to held (an edit request) changes nothing the room shows.
-        if now_public != was_public or visibility == Visibility.HIDDEN:
-            queue_event(db, MeetingQuestionsChanged(meeting_id=target.meeting_id))
-        return
-    if now_public and not was_public:
-        queue_event(db, ProposalSubmitted(consultation_id=target.consultation_id, proposal_id=target.id))
-    elif was_public:
-        queue_event(db, ProposalRemoved(consultation_id=target.consultation_id, proposal_id=target.id))
+    target_of(target).visibility_changed(db, target, was_public)
 
 
 # -- decisions ----------------------------------------------------------------------------------
@@ -484,32 +455,20 @@ class Outcome:
 
 
 async def load_target(db: AsyncSession, review: Review) -> Target:
-    target: Target | None
-    if review.comment_id is not None:
-        target = await db.get(Comment, review.comment_id)
-    elif review.meeting_question_id is not None:
-        target = await db.get(MeetingQuestion, review.meeting_question_id)
-    else:
-        target = await db.get(Proposal, review.proposal_id)
+    kind = target_of_review(review)
+    target = await db.get(kind.model, getattr(review, kind.review_column))
     assert target is not None
     return target
 
 
 def excerpt(target: Target, length: int = 60) -> str:
-    text = target.title if isinstance(target, Proposal) else " ".join(target.body.split())
+    text = target_of(target).excerpt(target)
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
 async def target_link(db: AsyncSession, target: Target) -> str:
     """Where the contribution lives (for the author's notification and the queue)."""
-    if isinstance(target, MeetingQuestion):
-        return f"/veranstaltungen/{target.meeting_id}#frage-{target.id}"
-    if isinstance(target, Proposal):
-        return f"/vorschlaege/{target.id}"
-    if target.proposal_id:
-        return f"/vorschlaege/{target.proposal_id}#comment-{target.id}"
-    consultation = await db.get(Consultation, target.consultation_id)
-    return f"/vorhaben/{consultation.slug if consultation else ''}#comment-{target.id}"
+    return await target_of(target).link(db, target)
 
 
 async def decide(
@@ -526,7 +485,7 @@ async def decide(
     once). Deciding is conditional on the review still being open, so of two moderators racing
     (a claim expired under one of them) exactly one decision counts. A meeting question cannot be
     sent back for revision (its asker cannot edit it): callers offer approve or hide for it."""
-    if decision == Decision.REQUEST_EDIT and review.meeting_question_id is not None:
+    if decision == Decision.REQUEST_EDIT and not target_of_review(review).editable:
         raise ValueError("a meeting question cannot be sent back for revision")
     status = {
         Decision.APPROVE: ReviewStatus.APPROVED,
@@ -557,11 +516,11 @@ async def decide(
         _set_visibility(db, target, Visibility.HIDDEN)
     else:
         _set_visibility(db, target, Visibility.HELD)
-    if not isinstance(target, MeetingQuestion):
-        flag_column = Flag.comment_id if isinstance(target, Comment) else Flag.proposal_id
+    flag_column = target_of(target).flag_column
+    if flag_column is not None:
         await db.execute(
             update(Flag)
-            .where(flag_column == target.id, Flag.resolved_at.is_(None))
+            .where(getattr(Flag, flag_column) == target.id, Flag.resolved_at.is_(None))
             .values(resolved_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -633,6 +592,126 @@ async def block_author(
         link="/netiquette",
     )
     return until
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How decisions reach their authors by e-mail: the app's mailer and the site's absolute
+    base URL (``Settings.resolved_base_url``)."""
+
+    mailer: Mailer
+    base_url: str
+
+
+async def mail_author(
+    db: AsyncSession,
+    mail: MailSettings,
+    *,
+    review: Review,
+    decision: str,
+    rule: int | None,
+    reason_text: str,
+) -> None:
+    """Hide and edit requests reach the author by e-mail too, as the Netiquette promises."""
+    if decision not in (Decision.HIDE, Decision.REQUEST_EDIT) or review.author_id is None:
+        return
+    target = await load_target(db, review)
+    await mail_decision(
+        db,
+        mail.mailer,
+        user_id=review.author_id,
+        kind="moderation_hidden" if decision == Decision.HIDE else "moderation_edit",
+        params={"excerpt": excerpt(target), "rule": rule, "reason_text": reason_text},
+        link=await target_link(db, target),
+        base_url=mail.base_url,
+    )
+
+
+async def decide_and_tell(
+    db: AsyncSession,
+    claims: Claims,
+    mail: MailSettings,
+    *,
+    review: Review,
+    decision: str,
+    moderator: Actor,
+    rule: int | None,
+    reason_text: str,
+    block_days: int | None,
+    now: datetime,
+) -> bool:
+    """One moderator's decision on a review they hold: decide, block the author if asked, commit,
+    drop the claim and mail the author. False (nothing written): someone else decided first."""
+    outcome = await decide(
+        db, review=review, decision=decision, moderator=moderator, rule=rule, reason_text=reason_text, now=now
+    )
+    if not outcome.decided:
+        await db.rollback()
+        return False
+    if block_days and review.author_id is not None:
+        await block_author(
+            db,
+            org_id=review.organisation_id,
+            user_id=review.author_id,
+            days=block_days,
+            rule=rule,
+            reason_text=reason_text,
+            moderator=moderator,
+            review_id=review.id,
+            now=now,
+        )
+    await db.commit()
+    await claims.forget([review.id])
+    await mail_author(db, mail, review=review, decision=decision, rule=rule, reason_text=reason_text)
+    return True
+
+
+async def decide_many(
+    db: AsyncSession,
+    claims: Claims,
+    mail: MailSettings,
+    *,
+    org_id: int,
+    review_ids: Sequence[int],
+    claim: Callable[[int], Awaitable[bool]],
+    decision: str,
+    moderator: Actor,
+    rule: int | None,
+    now: datetime,
+) -> tuple[list[int], int]:
+    """One decision for many items (a spam wave): each item is claimed with ``claim`` (items
+    someone else holds are skipped), decided and logged; one commit for all. Returns the decided
+    review ids and the number skipped."""
+    decided: list[int] = []
+    skipped = 0
+    for review_id in review_ids:
+        review = await db.get(Review, review_id)
+        if (
+            review is None
+            or review.organisation_id != org_id
+            or not review.is_open
+            or not await claim(review.id)
+        ):
+            skipped += 1
+            continue
+        outcome = await decide(
+            db, review=review, decision=decision, moderator=moderator, rule=rule, reason_text="", now=now
+        )
+        if outcome.decided:
+            decided.append(review.id)
+        else:
+            skipped += 1
+    await db.commit()
+    await claims.forget(decided)
+    # The authors hear of hides and edit requests by e-mail too: one mail per author and action
+    # (a spam wave from one account is one mail, not fifty).
+    mailed: set[int] = set()
+    for review_id in decided:
+        review = await db.get(Review, review_id)
+        if review is not None and review.author_id is not None and review.author_id not in mailed:
+            mailed.add(review.author_id)
+            await mail_author(db, mail, review=review, decision=decision, rule=rule, reason_text="")
+    return decided, skipped
 
 
 async def save_note(db: AsyncSession, *, review: Review, note: str) -> None:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beteiligung.comments.models import Comment
-from beteiligung.consultations.models import Consultation
+from beteiligung.i18n import gettext as _
 from beteiligung.moderation.models import LOG_ACTION_NAMES, LogAction, ModerationLog
 from beteiligung.moderation.reasons import rule_label
-from beteiligung.proposals.queries import Page
+from beteiligung.moderation.targets import all_targets
+from beteiligung.web.paging import Page
 
 PER_PAGE = 50
 
@@ -76,40 +76,19 @@ class LogRow:
 
 
 async def target_links(db: AsyncSession, entries: Sequence[ModerationLog]) -> dict[tuple[str, int], str]:
-    """Links to the entries' targets, with one query for all comments on the page."""
+    """Links to the entries' targets, with at most one query per kind of contribution on the
+    page (moderation.targets.ModerationTarget.links)."""
     links: dict[tuple[str, int], str] = {}
-    comment_ids = {e.target_id for e in entries if e.target_kind == "comment"}
-    if comment_ids:
-        rows = await db.execute(
-            select(Comment.id, Comment.proposal_id, Consultation.slug)
-            .join(Consultation, Consultation.id == Comment.consultation_id)
-            .where(Comment.id.in_(comment_ids))
-        )
-        for cid, proposal_id, slug in rows.all():
-            links[("comment", cid)] = (
-                f"/vorschlaege/{proposal_id}#comment-{cid}"
-                if proposal_id
-                else f"/vorhaben/{slug}#comment-{cid}"
-            )
-    question_ids = {e.target_id for e in entries if e.target_kind == "meeting_question"}
-    if question_ids:
-        from beteiligung.meetings.models import MeetingQuestion
-
-        questions = await db.execute(
-            select(MeetingQuestion.id, MeetingQuestion.meeting_id).where(MeetingQuestion.id.in_(question_ids))
-        )
-        for qid, meeting_id in questions.all():
-            links[("meeting_question", qid)] = f"/veranstaltungen/{meeting_id}#frage-{qid}"
-    for e in entries:
-        if e.target_kind == "proposal":
-            links[("proposal", e.target_id)] = f"/vorschlaege/{e.target_id}"
+    for kind, target in all_targets().items():
+        ids = {e.target_id for e in entries if e.target_kind == kind}
+        if ids:
+            for target_id, link in (await target.links(db, ids)).items():
+                links[(kind, target_id)] = link
     return links
 
 
 async def log_rows(db: AsyncSession, entries: Sequence[ModerationLog]) -> list[LogRow]:
     """The entries as the page shows them (action names and rules in the viewer's language)."""
-    from beteiligung.i18n import gettext as _
-
     links = await target_links(db, entries)
     return [
         LogRow(

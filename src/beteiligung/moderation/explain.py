@@ -18,6 +18,7 @@ from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import ModerationMode
 from beteiligung.i18n import gettext as _
+from beteiligung.moderation.actions import TRUSTED_ROLES
 
 # Check code (moderation.checks.check_submission) -> the rule, as its author reads it.
 AUTHOR_REASON_MESSAGES: dict[str, str] = {
@@ -97,6 +98,4 @@ def explain_hold(
 def holds_new_posts(actor: Actor, consultation: Consultation) -> bool:
     """Does a new contribution of this actor wait for the moderation in this consultation
     (pre-moderation)? Moderators and staff publish at once (moderation.actions.screen)."""
-    from beteiligung.moderation.actions import TRUSTED_ROLES
-
     return consultation.moderation_mode == ModerationMode.PRE and not (actor.roles & TRUSTED_ROLES)

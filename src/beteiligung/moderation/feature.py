@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.moderation import admin, routes
+from beteiligung.moderation import admin, notices, routes, stats
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -11,4 +11,6 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
+    sections={"consultation": stats.CONSULTATION_SECTIONS},
+    extras={"notification_texts": notices.NOTIFICATION_TEXTS},
 )

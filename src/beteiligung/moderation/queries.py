@@ -4,65 +4,59 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from beteiligung.accounts.models import User
-from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation
-from beteiligung.meetings.models import AgendaItem, Meeting, MeetingQuestion
 from beteiligung.moderation.claims import Claim
 from beteiligung.moderation.models import Flag, Review, ReviewStatus, Trigger
-from beteiligung.proposals.models import Proposal
+from beteiligung.moderation.targets import all_targets
 
 QUEUE_LIMIT = 100  # per page view; a spam wave beyond that is handled in rounds of bulk actions
 
 
 @dataclass
 class QueueItem:
+    """An open review with what the queue shows of it. The contribution is ``target``; its kind
+    (moderation.targets.ModerationTarget.queue_kind) adds the fields the queue template shows of
+    that kind, named after it: a comment's ``comment``, ``parent`` and ``on_proposal``, a
+    proposal's ``proposal``, a meeting question's ``question``, ``meeting`` and ``agenda_item``."""
+
     review: Review
     consultation: Consultation | None  # None: a question in a meeting of the organisation itself
-    comment: Comment | None = None
-    proposal: Proposal | None = None
-    question: MeetingQuestion | None = None
-    parent: Comment | None = None  # the comment this one replies to
-    on_proposal: Proposal | None = None  # the proposal a comment is about
-    meeting: Meeting | None = None  # the meeting a question was asked in
-    agenda_item: AgendaItem | None = None  # the agenda item a question is about
+    kind: str = ""
+    target: Any = None
+    comment: Any = None
+    proposal: Any = None
+    question: Any = None
+    parent: Any = None  # the comment this one replies to
+    on_proposal: Any = None  # the proposal a comment is about
+    meeting: Any = None  # the meeting a question was asked in
+    agenda_item: Any = None  # the agenda item a question is about
     author: User | None = None
+    guest_name: str | None = None  # a guest's chosen name (no account: nothing to block or notify)
     flags: list[Flag] = field(default_factory=list)
     author_record: dict[str, int] = field(default_factory=dict)  # earlier outcomes by status
     claim: Claim | None = None
 
     @property
-    def kind(self) -> str:
-        if self.question is not None:
-            return "question"
-        return "comment" if self.comment is not None else "proposal"
-
-    @property
     def is_guest(self) -> bool:
-        """A question asked by a guest (no account: nothing to block or notify)."""
-        return self.question is not None and self.question.author_id is None
+        """A contribution of a guest (no account: nothing to block or notify)."""
+        return self.guest_name is not None
 
     @property
     def author_name(self) -> str:
         """The name the contribution appears under ("" for a deleted account)."""
-        if self.is_guest:
-            assert self.question is not None
-            return self.question.guest_name
+        if self.guest_name is not None:
+            return self.guest_name
         return self.author.display_name if self.author else ""
 
     @property
     def text(self) -> str:
-        if self.comment is not None:
-            return self.comment.body
-        if self.question is not None:
-            return self.question.body
-        assert self.proposal is not None
-        return self.proposal.body
+        return str(self.target.body)
 
     @property
     def flag_reasons(self) -> Counter[str]:
@@ -99,15 +93,11 @@ async def load_queue(
         where.append(Review.trigger == trigger)
     if review_ids is not None:
         where.append(Review.id.in_(review_ids))
-    # An item its author deleted meanwhile needs no decision.
-    where.append(
-        or_(
-            Review.comment_id.is_(None),
-            ~select(Comment.id)
-            .where(Comment.id == Review.comment_id, Comment.deleted_at.is_not(None))
-            .exists(),
-        )
-    )
+    targets = list(all_targets().values())
+    for target in targets:
+        condition = target.queue_filter()
+        if condition is not None:
+            where.append(condition)
     total = int(await db.scalar(select(func.count()).select_from(Review).where(*where)) or 0)
     reviews = list(
         (
@@ -122,73 +112,29 @@ async def load_queue(
             select(Consultation).where(Consultation.organisation_id == org_id).order_by(Consultation.title)
         )
     }
-    comment_ids = [r.comment_id for r in reviews if r.comment_id is not None]
-    proposal_ids = [r.proposal_id for r in reviews if r.proposal_id is not None]
-    question_ids = [r.meeting_question_id for r in reviews if r.meeting_question_id is not None]
-    questions = (
-        {
-            q.id: q
-            for q in await db.scalars(select(MeetingQuestion).where(MeetingQuestion.id.in_(question_ids)))
-        }
-        if question_ids
-        else {}
-    )
-    meeting_ids = {q.meeting_id for q in questions.values()}
-    meetings = (
-        {m.id: m for m in await db.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))}
-        if meeting_ids
-        else {}
-    )
-    comments = (
-        {
-            c.id: c
-            for c in await db.scalars(
-                select(Comment).where(Comment.id.in_(comment_ids)).options(joinedload(Comment.author))
-            )
-        }
-        if comment_ids
-        else {}
-    )
-    parent_ids = [c.parent_id for c in comments.values() if c.parent_id]
-    parents = (
-        {
-            c.id: c
-            for c in await db.scalars(
-                select(Comment).where(Comment.id.in_(parent_ids)).options(joinedload(Comment.author))
-            )
-        }
-        if parent_ids
-        else {}
-    )
-    about_ids = {c.proposal_id for c in comments.values() if c.proposal_id} | set(proposal_ids)
-    proposals = (
-        {
-            p.id: p
-            for p in await db.scalars(
-                select(Proposal).where(Proposal.id.in_(about_ids)).options(joinedload(Proposal.author))
-            )
-        }
-        if about_ids
-        else {}
-    )
+    # Per kind: its reviews' contribution ids and, in one query per kind, what the queue shows.
+    contexts: dict[str, dict[int, dict[str, Any]]] = {}
+    flag_ids: dict[str, list[int]] = {}
+    for target in targets:
+        ids = [getattr(r, target.review_column) for r in reviews]
+        ids = [i for i in ids if i is not None]
+        contexts[target.kind] = await target.queue_context(db, ids) if ids else {}
+        if ids and target.flag_column is not None:
+            flag_ids[target.flag_column] = ids
     flags: dict[tuple[str, int], list[Flag]] = defaultdict(list)
-    if comment_ids or proposal_ids:
+    if flag_ids:
         rows = await db.scalars(
             select(Flag)
             .where(
                 Flag.resolved_at.is_(None),
-                or_(Flag.comment_id.in_(comment_ids), Flag.proposal_id.in_(proposal_ids)),
+                or_(*(getattr(Flag, column).in_(ids) for column, ids in flag_ids.items())),
             )
             .order_by(Flag.created_at)
         )
         for f in rows:
-            key = ("comment", f.comment_id) if f.comment_id is not None else ("proposal", f.proposal_id)
-            flags[key].append(f)  # type: ignore[index]
+            column = next(c for c in flag_ids if getattr(f, c) is not None)
+            flags[(column, getattr(f, column))].append(f)
     author_ids = {r.author_id for r in reviews if r.author_id is not None}
-    asker_ids = {q.author_id for q in questions.values() if q.author_id is not None}
-    askers = (
-        {u.id: u for u in await db.scalars(select(User).where(User.id.in_(asker_ids)))} if asker_ids else {}
-    )
     record: dict[int, dict[str, int]] = defaultdict(dict)
     if author_ids:
         rows2 = await db.execute(
@@ -206,29 +152,16 @@ async def load_queue(
     items = []
     for r in reviews:
         consultation = consultations.get(r.consultation_id) if r.consultation_id is not None else None
-        item = QueueItem(review=r, consultation=consultation)
-        if r.meeting_question_id is not None:
-            q = questions.get(r.meeting_question_id)
-            if q is None:
-                continue
-            item.question, item.meeting = q, meetings.get(q.meeting_id)
-            item.author = askers.get(q.author_id) if q.author_id is not None else None
-            if item.meeting is not None and q.agenda_item_id is not None:
-                item.agenda_item = next((a for a in item.meeting.agenda if a.id == q.agenda_item_id), None)
-        elif r.comment_id is not None:
-            c = comments.get(r.comment_id)
-            if c is None:
-                continue
-            item.comment, item.author = c, c.author
-            item.parent = parents.get(c.parent_id) if c.parent_id else None
-            item.on_proposal = proposals.get(c.proposal_id) if c.proposal_id else None
-            item.flags = flags.get(("comment", c.id), [])
-        else:
-            p = proposals.get(r.proposal_id or 0)
-            if p is None:
-                continue
-            item.proposal, item.author = p, p.author
-            item.flags = flags.get(("proposal", p.id), [])
+        kind = next((t for t in targets if getattr(r, t.review_column) is not None), None)
+        if kind is None:
+            continue
+        target_id = getattr(r, kind.review_column)
+        found = contexts[kind.kind].get(target_id)
+        if found is None:
+            continue
+        item = QueueItem(review=r, consultation=consultation, kind=kind.queue_kind, **found)
+        if kind.flag_column is not None:
+            item.flags = flags.get((kind.flag_column, target_id), [])
         item.author_record = record.get(r.author_id or 0, {})
         items.append(item)
     return Queue(items=items, total=total, consultations=list(consultations.values()))

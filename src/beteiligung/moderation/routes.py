@@ -13,7 +13,6 @@ with 401/403, fragment routes included.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,24 +24,22 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENT
 
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.permissions import Perm
-from beteiligung.comments.queries import access_comment
-from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, why_not_flag
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import ngettext
 from beteiligung.live.events import ReviewQueueChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.live.routes import _stream, watermark
+from beteiligung.live.streams import moderation_channels, stream_response, watermark
 from beteiligung.moderation import actions
-from beteiligung.moderation.actions import PUBLISH, Decision, Screening, screen
+from beteiligung.moderation.actions import Decision
 from beteiligung.moderation.checks import CHECK_NAMES
 from beteiligung.moderation.claims import Claims, ClaimsUnavailable
 from beteiligung.moderation.forms import BulkForm, DecisionForm, FlagForm, NoteForm
 from beteiligung.moderation.models import FLAG_REASON_NAMES, TRIGGER_NAMES, FlagReason, Trigger
 from beteiligung.moderation.queries import STATUS_LABELS, get_review, load_queue
 from beteiligung.moderation.reasons import NETIQUETTE_RULES
-from beteiligung.proposals.queries import access_proposal
+from beteiligung.moderation.targets import all_targets, target_of_review
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict
 from beteiligung.web.params import parse_ids, parse_int
@@ -51,25 +48,6 @@ from beteiligung.web.responses import flash, form_data, is_htmx, render
 Req = Request[Any, Any, Any]
 GUARDS = [permission_required(Perm.MODERATION_QUEUE_REVIEW)]
 QUEUE_TEMPLATE = "moderation/queue.html"
-
-
-async def screen_contribution(
-    request: Req, db: Any, consultation: Consultation, text: str, now: datetime, *, edit: bool = False
-) -> Screening:
-    """The automatic checks and the consultation's moderation mode, for the signed-in author."""
-    user = request.state.user
-    if user is None:
-        return PUBLISH
-    return await screen(
-        db,
-        actor=request.state.actor,
-        account_created_at=user.created_at,
-        org_id=request.state.org.id,
-        consultation=consultation,
-        text=text,
-        now=now,
-        edit=edit,
-    )
 
 
 def claims_of(request: Req) -> Claims:
@@ -189,7 +167,7 @@ async def queue_part_page(
 @get("/live/moderation", name="live.moderation", guards=GUARDS, opt={"live": True})
 async def moderation_stream(request: Req, db_session: DB, seit: FromQuery[str] = "") -> ServerSentEvent:
     await db_session.close()
-    return await _stream(request, [f"moderation:{request.state.org.id}"], seit)
+    return await stream_response(request, moderation_channels(request.state.org.id), seit)
 
 
 async def _review_or_404(request: Req, db: Any, review_id: int) -> Any:
@@ -277,7 +255,7 @@ async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) 
         raise ActionConflict(detail=_("Bitte übernehmen Sie den Beitrag, bevor Sie entscheiden."))
     form = DecisionForm(data)
     valid = form.validate()
-    if valid and review.meeting_question_id is not None and form.cleaned["decision"] == Decision.REQUEST_EDIT:
+    if valid and not target_of_review(review).editable and form.cleaned["decision"] == Decision.REQUEST_EDIT:
         # The asker cannot edit a question: it is approved or hidden.
         form.add_error(
             "decision",
@@ -292,59 +270,30 @@ async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) 
             forms={review.id: form},
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    now = utcnow()
     decision = form.cleaned["decision"]
-    outcome = await actions.decide(
+    decided = await actions.decide_and_tell(
         db_session,
+        claims_of(request),
+        _mail_settings(request),
         review=review,
         decision=decision,
         moderator=actor,
         rule=form.rule,
         reason_text=form.cleaned["reason"],
-        now=now,
+        block_days=form.block_days,
+        now=utcnow(),
     )
-    if not outcome.decided:
-        await db_session.rollback()
+    if not decided:
         raise ActionConflict(detail=_("Dieser Beitrag ist bereits entschieden."))
-    if form.block_days and review.author_id is not None:
-        await actions.block_author(
-            db_session,
-            org_id=request.state.org.id,
-            user_id=review.author_id,
-            days=form.block_days,
-            rule=form.rule,
-            reason_text=form.cleaned["reason"],
-            moderator=actor,
-            review_id=review.id,
-            now=now,
-        )
-    await db_session.commit()
-    await claims_of(request).forget([review.id])
-    await _mail_author(request, db_session, review, decision, form.rule, form.cleaned["reason"])
     message = _(DECISION_MESSAGES[decision])
     return _after(request, data, message) or await queue_response(
         request, db_session, **_filter_args(data), announce=message, focus="queue-title"
     )
 
 
-async def _mail_author(
-    request: Req, db: Any, review: Any, decision: str, rule: int | None, reason: str
-) -> None:
-    """Hide and edit requests reach the author by e-mail too, as the Netiquette promises."""
-    if decision not in (Decision.HIDE, Decision.REQUEST_EDIT) or review.author_id is None:
-        return
-    try:
-        from beteiligung.notifications.mail import mail_decision
-    except ImportError:  # pragma: no cover - the notifications mail module is optional
-        return
-    target = await actions.load_target(db, review)
-    await mail_decision(
-        db,
-        request.app.state["mailer"],
-        user_id=review.author_id,
-        kind="moderation_hidden" if decision == Decision.HIDE else "moderation_edit",
-        params={"excerpt": actions.excerpt(target), "rule": rule, "reason_text": reason},
-        link=await actions.target_link(db, target),
+def _mail_settings(request: Req) -> actions.MailSettings:
+    return actions.MailSettings(
+        mailer=request.app.state["mailer"],
         base_url=request.app.state["settings"].resolved_base_url,  # absolute even when unset
     )
 
@@ -387,37 +336,18 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
         return await queue_response(
             request, db_session, **_filter_args(data), bulk_form=form, status=HTTP_422_UNPROCESSABLE_ENTITY
         )
-    now = utcnow()
-    decided: list[int] = []
-    skipped = 0
-    for review_id in ids:
-        review = await get_review(db_session, request.state.org.id, review_id)
-        if review is None or not review.is_open or not await _claim(request, review.id):
-            skipped += 1
-            continue
-        outcome = await actions.decide(
-            db_session,
-            review=review,
-            decision=form.cleaned["decision"],
-            moderator=actor,
-            rule=form.rule,
-            reason_text="",
-            now=now,
-        )
-        if outcome.decided:
-            decided.append(review.id)
-        else:
-            skipped += 1
-    await db_session.commit()
-    await claims_of(request).forget(decided)
-    # The authors hear of hides and edit requests by e-mail too: one mail per author and action
-    # (a spam wave from one account is one mail, not fifty).
-    mailed: set[int] = set()
-    for review_id in decided:
-        review = await get_review(db_session, request.state.org.id, review_id)
-        if review is not None and review.author_id is not None and review.author_id not in mailed:
-            mailed.add(review.author_id)
-            await _mail_author(request, db_session, review, form.cleaned["decision"], form.rule, "")
+    decided, skipped = await actions.decide_many(
+        db_session,
+        claims_of(request),
+        _mail_settings(request),
+        org_id=request.state.org.id,
+        review_ids=ids,
+        claim=lambda review_id: _claim(request, review_id),
+        decision=form.cleaned["decision"],
+        moderator=actor,
+        rule=form.rule,
+        now=utcnow(),
+    )
     message = ngettext("%(num)s Beitrag entschieden.", "%(num)s Beiträge entschieden.", len(decided))
     if skipped:
         message += " " + ngettext(
@@ -435,18 +365,15 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
 FLAG_TEMPLATE = "moderation/flag.html"
 
 
+# The flag routes' path segment -> the kind of contribution (moderation.targets).
+FLAG_KINDS = {"kommentare": "comment", "vorschlaege": "proposal"}
+
+
 async def _flag_target(request: Req, db: Any, kind: str, target_id: int) -> tuple[Any, str]:
-    actor = request.state.actor
-    if kind == "kommentare":
-        comment, consultation = await access_comment(db, actor, request.state.org.id, target_id)
-        url = (
-            f"/vorschlaege/{comment.proposal_id}#comment-{comment.id}"
-            if comment.proposal_id
-            else f"/vorhaben/{consultation.slug}#comment-{comment.id}"
-        )
-        return comment, url
-    proposal = await access_proposal(db, actor, request.state.org.id, target_id)
-    return proposal, f"/vorschlaege/{proposal.id}"
+    target = all_targets().get(FLAG_KINDS[kind])
+    if target is None or target.flag_column is None:
+        raise NotFoundException()
+    return await target.flag_access(db, request.state.actor, request.state.org.id, target_id)
 
 
 async def _flag_page(request: Req, db: Any, kind: str, target_id: int) -> Template:

@@ -5,11 +5,15 @@ approved. Counts only; nothing about who wrote or decided what."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beteiligung.consultations.models import Consultation
+from beteiligung.consultations.states import MODE_NAMES
 from beteiligung.moderation.models import Review, ReviewStatus, Trigger
+from beteiligung.registry import Section
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,23 @@ async def moderation_stats(db: AsyncSession, consultation_id: int | None) -> Mod
     return ModerationStats(
         hidden_total=sum(by_rule.values()), hidden_by_rule=ordered, approved_pre=approved_pre
     )
+
+
+async def consultation_section(request: Any, db: AsyncSession, consultation: Consultation) -> dict[str, Any]:
+    """The consultation page's moderation section: its mode and the statistics."""
+    return {
+        "stats": await moderation_stats(db, consultation.id),
+        "mode": consultation.moderation_mode,
+        "mode_names": MODE_NAMES,
+    }
+
+
+# The consultation page draws it after everything else (registry.Section).
+CONSULTATION_SECTIONS = (
+    Section(
+        name="moderation",
+        template="moderation/_consultation_stats.html",
+        load=consultation_section,
+        order=900,
+    ),
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.notifications import routes
+from beteiligung.notifications import context, routes
 from beteiligung.registry import Feature
 
-FEATURE = Feature(name="notifications", routes=(*routes.ROUTES,))
+FEATURE = Feature(name="notifications", routes=(*routes.ROUTES,), request_context=(context.CONTEXT,))

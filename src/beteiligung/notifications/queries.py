@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.notifications.models import Notification
-from beteiligung.proposals.queries import Page
+from beteiligung.web.paging import Page
 
 PER_PAGE = 50
 

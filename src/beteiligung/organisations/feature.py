@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from beteiligung.accounts.actions import TEXT_VERSION
-from beteiligung.organisations import admin, queries, routes
+from beteiligung.organisations import admin, context, queries, routes
+from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
@@ -12,5 +13,7 @@ FEATURE = Feature(
         *routes.ROUTES,
         *admin.ROUTES,
     ),
+    request_context=(context.CONTEXT,),
+    template_globals={"TEXT_KEYS": TEXT_KEYS},
     extras={TEXT_VERSION: queries.text_version},
 )

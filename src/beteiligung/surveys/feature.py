@@ -12,5 +12,5 @@ FEATURE = Feature(
         *admin.ROUTES,
     ),
     privacy=(privacy.HOOKS,),
-    sections={"home": sections.HOME_SECTIONS},
+    sections={"home": sections.HOME_SECTIONS, "consultation": sections.CONSULTATION_SECTIONS},
 )

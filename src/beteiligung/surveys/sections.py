@@ -1,5 +1,5 @@
 """What the surveys feature shows on other pages (``registry.Section``): the start page's open
-surveys."""
+surveys and a consultation's surveys and quick polls."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from beteiligung.consultations.models import Consultation, ConsultationStatus
+from beteiligung.db import utcnow
 from beteiligung.registry import Section
 from beteiligung.surveys.models import Survey, SurveyStatus
 from beteiligung.surveys.permissions import SurveyState, survey_ends_at, survey_state
+from beteiligung.surveys.views import consultation_cards
 
 MAX_SURVEYS = 4  # on the start page
 
@@ -51,3 +53,22 @@ async def open_surveys(request: Any, db: AsyncSession, now: datetime) -> dict[st
 
 
 HOME_SECTIONS = (Section(name="surveys", template="surveys/_home.html", load=open_surveys, order=30),)
+
+
+async def consultation_surveys(
+    request: Any, db: AsyncSession, consultation: Consultation
+) -> dict[str, Any] | None:
+    """The consultation page's published surveys and quick polls, for this viewer."""
+    cards = await consultation_cards(db, request, consultation, utcnow())
+    return {"surveys": cards} if cards else None
+
+
+CONSULTATION_SECTIONS = (
+    Section(
+        name="surveys",
+        template="surveys/_consultation.html",
+        load=consultation_surveys,
+        order=10,
+        slot="before_text",
+    ),
+)

@@ -1,26 +1,39 @@
-"""Per-request context: the organisation (by host) and the actor (from the session).
+"""Per-request context: what every page needs (the organisation, the actor …), from the features.
 
-Runs as the app's ``before_request`` hook, on the same database session the handler gets
-injected, so a page costs one query for the organisation and one for the signed-in user.
+The core knows no feature: organisations, accounts, moderation and notifications register
+:class:`ContextHook` objects (``Feature.request_context``) that put their part on
+``request.state``. :func:`ensure_context` runs them once per request, on the same database session
+the handler gets injected, so a page costs one query for the organisation and one for the
+signed-in user; guards call it too (they run before the app's ``before_request`` hook,
+:func:`load_request_context`, which then finds the context loaded).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beteiligung import i18n
-from beteiligung.accounts.models import User
-from beteiligung.accounts.permissions import ANONYMOUS, Actor
-from beteiligung.organisations.models import Organisation
-from beteiligung.organisations.queries import get_org_for_host
+from beteiligung import registry
 from beteiligung.settings import Settings
+
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+
+class _Organisation(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def intro(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -33,19 +46,52 @@ class OrgView:
     intro: str = ""
 
     @classmethod
-    def of(cls, org: Organisation) -> OrgView:
+    def of(cls, org: _Organisation) -> OrgView:
         return cls(id=org.id, slug=org.slug, name=org.name, intro=org.intro)
 
 
+# No organisation found (an empty database), or none loaded (an error page without its context).
 FALLBACK_ORG = OrgView(id=0, slug="", name="Beteiligung")
 
 
-def get_db(request: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+@dataclass(frozen=True)
+class ContextHook:
+    """One feature's part of the per-request context (``Feature.request_context``).
+
+    ``load(connection, db)`` sets its keys on ``connection.state``; ``defaults`` are those keys'
+    values when the context could not be loaded (error pages render without I/O). Hooks run in
+    the features' order (features.py): a hook may read what an earlier one set (accounts reads
+    the organisation, moderation the actor). A ``full_page`` hook runs only before the handler of
+    a full GET page (not for htmx parts, live streams, guards or error pages): header badges.
+    """
+
+    load: Callable[[Connection, AsyncSession], Awaitable[None]]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    full_page: bool = False
+
+
+# Set in the scope state once the context is loaded (guards and the before-request hook share it).
+_LOADED = "beteiligung.context_loaded"
+
+
+def _hooks() -> list[ContextHook]:
+    return registry.current().request_context()
+
+
+def context_defaults() -> dict[str, Any]:
+    """The state every template expects, as it is when nothing could be loaded."""
+    merged: dict[str, Any] = {"org": FALLBACK_ORG}
+    for hook in _hooks():
+        merged.update(hook.defaults)
+    return merged
+
+
+def get_db(request: Connection) -> AsyncSession:
     config = request.app.state["alchemy_config"]
     return config.provide_session(request.app.state, request.scope)  # type: ignore[no-any-return]
 
 
-def settings_of(request: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+def settings_of(request: Connection) -> Settings:
     return request.app.state["settings"]  # type: ignore[no-any-return]
 
 
@@ -55,61 +101,25 @@ async def load_request_context(request: Request[Any, Any, Any]) -> None:
         return
     db = get_db(request)
     await ensure_context(request, db)
-    # The header's unread badge: one COUNT, only for full pages a signed-in user sees.
     if (
         request.method == "GET"
-        and request.state.user is not None
         and request.headers.get("hx-request") != "true"
         and not request.route_handler.opt.get("live")
     ):
-        from beteiligung.notifications.queries import unread_count
+        for hook in _hooks():
+            if hook.full_page:
+                await hook.load(request, db)
 
-        request.state.unread_notifications = await unread_count(db, request.state.user.id)
 
-
-async def ensure_context(connection: ASGIConnection[Any, Any, Any, Any], db: AsyncSession) -> None:
-    """Load organisation and actor once per request (guards, hook and error pages share it)."""
-    if "actor" in connection.scope.setdefault("state", {}):  # type: ignore[typeddict-item]
+async def ensure_context(connection: Connection, db: AsyncSession) -> None:
+    """Load the context once per request (guards, the before-request hook and error pages share it)."""
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if _LOADED in state:
         return
-    request = connection
-    settings = settings_of(connection)
-    org = await get_org_for_host(db, request.headers.get("host", ""), settings.default_org)
-    request.state.org = OrgView.of(org) if org else FALLBACK_ORG
-    request.state.actor = ANONYMOUS
-    request.state.user = None
-    session = request.scope.get("session")
-    if not isinstance(session, dict) or "uid" not in session:
-        return
-    if time.time() - float(session.get("iat", 0)) > settings.session_absolute_hours * 3600:
-        request.scope["session"] = {}  # absolute timeout (SEC-06)
-        return
-    user = await db.get(User, session["uid"])
-    if user is None or user.auth_version != session.get("av"):
-        request.scope["session"] = {}  # account gone, or password changed / logged out elsewhere
-        return
-    request.state.user = user
-    actor = actor_for(user, org)
-    if org is not None and actor.roles:
-        from dataclasses import replace
-
-        from beteiligung.db import utcnow
-        from beteiligung.moderation.actions import active_block_until
-
-        blocked_until = await active_block_until(db, org.id, user.id, utcnow())
-        if blocked_until is not None:
-            actor = replace(actor, blocked_until=blocked_until)
-    request.state.actor = actor
-    i18n.current_locale.set(i18n.normalise_locale(user.locale) or i18n.DEFAULT_LOCALE)
-
-
-def actor_for(user: User, org: Organisation | OrgView | None) -> Actor:
-    roles = frozenset(m.role for m in user.memberships if org is not None and m.organisation_id == org.id)
-    return Actor(
-        user_id=user.id,
-        display_name=user.display_name,
-        roles=roles,
-        email_verified=user.email_verified_at is not None,
-    )
+    for hook in _hooks():
+        if not hook.full_page:
+            await hook.load(connection, db)
+    state[_LOADED] = True
 
 
 # The request's database session, injected by advanced-alchemy's plugin under ``db_session``.

@@ -28,10 +28,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 
-from beteiligung.accounts.permissions import ANONYMOUS
 from beteiligung.db import database_unavailable
 from beteiligung.i18n import gettext as _
-from beteiligung.web.context import FALLBACK_ORG
+from beteiligung.web.context import FALLBACK_ORG, context_defaults
 
 log = structlog.get_logger("beteiligung.errors")
 
@@ -70,13 +69,14 @@ def _messages(status: int) -> str:
 def _load_context(request: Req) -> None:
     """Error pages render without I/O (exception handlers are synchronous): when the request
     failed before its context was loaded, they show the default organisation as cached at
-    start-up, and the visitor as anonymous."""
+    start-up, and the rest as the features' context hooks leave it without I/O (an anonymous
+    visitor)."""
     state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
-    if "actor" in state and "org" in state:
+    defaults = context_defaults()
+    defaults["org"] = request.app.state.get("default_org_view") or FALLBACK_ORG
+    if all(key in state for key in defaults):
         return
-    state["org"] = request.app.state.get("default_org_view") or FALLBACK_ORG
-    state["actor"] = ANONYMOUS
-    state["user"] = None
+    state.update(defaults)
 
 
 def _wants_json(request: Req) -> bool:

@@ -1,7 +1,9 @@
 """The Jinja environment: autoescape on, gettext from the per-request locale, a few globals.
 
 Templates get ``request`` and ``csrf_input``/``csrf_token()`` from Litestar; the current
-organisation and actor are on ``request.state`` (set by :mod:`beteiligung.web.context`).
+organisation and actor are on ``request.state`` (set by :mod:`beteiligung.web.context`). The
+features' globals (``can``, ``TEXT_KEYS``, ``live_messages`` …) come from their manifests
+(``Feature.template_globals``): the app builds the environment after installing the registry.
 """
 
 from __future__ import annotations
@@ -9,14 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from beteiligung import i18n
-from beteiligung.accounts.permissions import can, would_can
-from beteiligung.organisations.models import TEXT_KEYS
+from beteiligung import i18n, registry
 from beteiligung.settings import PROJECT_ROOT
 from beteiligung.web.markdown import plain_text, render_markdown
 
@@ -65,12 +66,9 @@ def make_environment() -> Environment:
     env.globals.update(_=_safe_gettext, gettext=_safe_gettext, ngettext=_safe_ngettext)
     version = _static_version()
     env.globals.update(
-        can=can,
-        would_can=would_can,
         current_locale=i18n.current_locale.get,
         LOCALES=i18n.LOCALES,
         LOCALE_NAMES=i18n.LOCALE_NAMES,
-        TEXT_KEYS=TEXT_KEYS,
         markdown=lambda text, heading_offset=0: Markup(render_markdown(text, heading_offset)),  # noqa: S704 - sanitised by nh3
         static=lambda path: f"/static/{path}?v={version}",
         consume_flashes=consume_flashes,
@@ -82,13 +80,7 @@ def make_environment() -> Environment:
     # The form macros as a global, so blocks rendered alone (jinja2-fragments) can use them too.
     env.filters["urlencode_params"] = urlencode_params
     env.filters["plain"] = plain_text
-    from beteiligung.live.routes import live_messages
-
-    env.globals["live_messages"] = live_messages
-    from beteiligung.moderation.reasons import placeholder, reason_text
-
-    env.globals["moderation_placeholder"] = placeholder
-    env.globals["moderation_reason"] = reason_text
+    env.globals.update(registry.current().template_globals())
     env.globals["f"] = env.get_template("macros/forms.html").module
     env.globals["pm"] = env.get_template("macros/participation.html").module
     return env
@@ -130,8 +122,6 @@ def template_path(name: str) -> Path:
 
 def urlencode_params(items: Any, **override: Any) -> str:
     """Query string of ``items`` (pairs or a dict) with ``override`` applied: pagination links."""
-    from urllib.parse import urlencode
-
     params = dict(items)
     params.update({k: v for k, v in override.items() if v is not None})
     return urlencode({k: v for k, v in params.items() if v not in ("", None)})

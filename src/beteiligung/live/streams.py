@@ -1,10 +1,16 @@
-"""The live streams: one Server-Sent-Events stream per page scope.
+"""What a page and a stream route need of the live feature (the streams themselves are routes
+of the features that own the pages: ``/live/vorhaben/{slug}`` in consultations, ``/live/vorschlaege/{id}``
+in proposals, ``/live/veranstaltungen/{id}`` in meetings, ``/live/moderation`` in moderation).
 
-``GET /live/vorhaben/{slug}`` (consultation page, proposal list) and
-``GET /live/vorschlaege/{id}`` (proposal page). The stream first replays what the page missed
-(after ``Last-Event-ID`` on a reconnect, else after the ``seit`` watermark the page recorded
-before it read its data), then follows live events, with a heartbeat every 15 s. Messages carry
-live keys only (``event: live``); ``event: reset`` tells the page to re-fetch all its live parts.
+* :func:`stream_response`: one Server-Sent-Events stream for a set of channels. It first replays
+  what the page missed (after ``Last-Event-ID`` on a reconnect, else after the ``seit`` watermark
+  the page recorded before it read its data), then follows live events, with a heartbeat every
+  15 s. Messages carry live keys only (``event: live``); ``event: reset`` tells the page to
+  re-fetch all its live parts. The route checks access first and closes its database session.
+* The channel names (:func:`consultation_channels`, :func:`proposal_channels`,
+  :func:`meeting_channels`, :func:`moderation_channels`; live/events.py says who hears what).
+* :func:`watermark`, :func:`next_change` for the page, and :func:`live_messages` (a template
+  global, registered in live/feature.py) for the page script's announcements.
 """
 
 from __future__ import annotations
@@ -17,18 +23,16 @@ from typing import Any, cast
 
 import anyio
 import structlog
-from litestar import Request, get
+from litestar import Request
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.response.base import ASGIResponse
 
-from beteiligung.consultations.listing import access_consultation
+from beteiligung import i18n
+from beteiligung.i18n import gettext as _
 from beteiligung.live.broker import CLOSE, RESET, Broker, Delivery, parse_id, valid_id
 from beteiligung.live.events import wire_message
 from beteiligung.live.limits import ConnectionLimiter
-from beteiligung.proposals.queries import access_proposal
-from beteiligung.web.context import DB
 
 log = structlog.get_logger("beteiligung.live")
 Req = Request[Any, Any, Any]
@@ -50,7 +54,16 @@ def proposal_channels(proposal_id: int, consultation_id: int) -> list[str]:
     return [f"proposal:{proposal_id}", f"consultation-state:{consultation_id}"]
 
 
-async def _stream(
+def meeting_channels(meeting_id: int) -> list[str]:
+    return [f"meeting:{meeting_id}"]
+
+
+def moderation_channels(org_id: int) -> list[str]:
+    """The organisation's review queue; its stream requires the moderator role."""
+    return [f"moderation:{org_id}"]
+
+
+async def stream_response(
     request: Req, channels: list[str], since: str, presence_of: int | None = None
 ) -> ServerSentEvent:
     """``presence_of``: a meeting id; the stream then counts as one participant in its room
@@ -182,45 +195,6 @@ def _reset() -> ServerSentEventMessage:
     return ServerSentEventMessage(event="reset", data="{}")
 
 
-@get("/live/vorhaben/{slug:str}", name="live.consultation", opt={"live": True})
-async def consultation_stream(
-    request: Req, db_session: DB, slug: FromPath[str], seit: FromQuery[str] = ""
-) -> ServerSentEvent:
-    consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
-    channels = consultation_channels(consultation.id)
-    await db_session.close()  # a stream lives for hours: it must not hold a database connection
-    return await _stream(request, channels, seit)
-
-
-@get("/live/vorschlaege/{proposal_id:int}", name="live.proposal", opt={"live": True})
-async def proposal_stream(
-    request: Req, db_session: DB, proposal_id: FromPath[int], seit: FromQuery[str] = ""
-) -> ServerSentEvent:
-    proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
-    channels = proposal_channels(proposal.id, proposal.consultation_id)
-    await db_session.close()  # a stream lives for hours: it must not hold a database connection
-    return await _stream(request, channels, seit)
-
-
-@get("/live/veranstaltungen/{meeting_id:int}", name="live.meeting", opt={"live": True})
-async def meeting_stream(
-    request: Req,
-    db_session: DB,
-    meeting_id: FromPath[int],
-    seit: FromQuery[str] = "",
-    praesentation: FromQuery[str] = "",
-) -> ServerSentEvent:
-    """A meeting's room (and its presenter view: ``praesentation=1`` does not count as presence)."""
-    from beteiligung.meetings.queries import access_meeting
-
-    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
-    await db_session.close()  # a stream lives for hours: it must not hold a database connection
-    return await _stream(request, [f"meeting:{meeting.id}"], seit, None if praesentation else meeting.id)
-
-
-ROUTES = [consultation_stream, proposal_stream, meeting_stream]
-
-
 async def watermark(request: Any) -> str:
     """The newest event id, for a page to record *before* it reads its data ("" if unknown)."""
     try:
@@ -232,24 +206,19 @@ async def watermark(request: Any) -> str:
 def next_change(consultation: Any, now: Any) -> str:
     """When the phase situation changes next (ISO), so the page can refresh its live parts then:
     actions open and close by the clock, without any event."""
-    from beteiligung.i18n import format_datetime
-
     moments = [m for p in consultation.phases for m in (p.starts_at, p.ends_at) if m > now]
-    return format_datetime(min(moments), "iso") if moments else ""
+    return i18n.format_datetime(min(moments), "iso") if moments else ""
 
 
 def nmsg(singular: str, plural: str) -> list[str]:
     """Both forms of a counted message, untranslated placeholders kept (``%(num)s``) for the page
     script; extracted like ``ngettext`` (locale/extract.py)."""
-    from beteiligung import i18n
-
     catalog = i18n.translations(i18n.current_locale.get())
     return [catalog.ngettext(singular, plural, 1), catalog.ngettext(singular, plural, 2)]
 
 
 def live_messages() -> str:
     """The batched announcements' texts in the visitor's language, for the page script."""
-    from beteiligung.i18n import gettext as _
 
     def same(text: str) -> list[str]:
         return [text, text]
