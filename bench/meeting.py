@@ -113,7 +113,7 @@ async def seed(db_url: str) -> Seeded:
         MeetingState,
         PollState,
     )
-    from beteiligung.moderation.states import ModerationMode
+    from beteiligung.consultations.states import ModerationMode
 
     settings = Settings(database_url=db_url, secret_key=secrets.token_urlsafe(48))
     config = make_alchemy_config(settings)
