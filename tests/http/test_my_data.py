@@ -240,8 +240,8 @@ async def test_the_data_page_has_sections_labels_and_local_times_and_no_internal
 
 async def test_a_table_without_its_own_section_is_listed_with_labelled_columns(app, settings):
     from beteiligung import i18n
-    from beteiligung.mine.data_view import SECTION_NAMES, data_sections, generic_section
     from beteiligung.accounts.privacy import collect_user_data
+    from beteiligung.mine.data_view import SECTION_NAMES, data_sections, generic_section
 
     section = generic_section(
         "parking_permit",
@@ -456,8 +456,8 @@ async def test_my_contributions_lists_everything_with_its_status_newest_first(cl
 
 
 async def test_my_contributions_are_paged(client, settings):
-    from beteiligung.mine.contributions import PER_PAGE
     from beteiligung.comments.models import Comment
+    from beteiligung.mine.contributions import PER_PAGE
 
     cid = await make_consultation(settings)
     uid = await make_user(settings, email="viel@example.org")

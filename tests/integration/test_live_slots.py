@@ -1,4 +1,4 @@
-"""The per-address cap on open live streams (live/limits.py, live/routes.py): a slot is held only
+"""The per-address cap on open live streams (live/limits.py, live/streams.py): a slot is held only
 while a stream lives.
 
 Found by a probe: a client that connected and closed at once kept its slot (the stream's
