@@ -3,11 +3,11 @@
 Like Decidim's component manifests: every feature package has a ``feature.py`` that declares a
 :class:`Feature` (its routes and the hooks below). ``app.py`` installs the list once; the core
 (``web``, ``live``, ``accounts``, ``moderation``'s queue, the consultation page …) then asks the
-registry instead of importing a feature. This module imports nothing of the app but settings-free
-standard library, so every package may import it.
+registry instead of importing a feature. This module imports only the standard library, so
+every package may import it.
 
 Hooks are plain objects and callables; their protocols are defined next to the code that calls
-them and re-exported here where the core needs the type.
+them (moderation/targets.py, accounts/privacy.py, web/context.py).
 """
 
 from __future__ import annotations
@@ -57,22 +57,18 @@ class Feature:
 
     name: str
     routes: tuple[Any, ...] = ()
-    # kind -> object implementing moderation.targets.ModerationTarget
+    # objects implementing moderation.targets.ModerationTarget (one per kind)
     moderation_targets: tuple[Any, ...] = ()
     # objects implementing accounts.privacy.PrivacyHooks (export and erasure of one person's data)
     privacy: tuple[Any, ...] = ()
     # page name ("consultation", "proposal", "home" …) -> sections of that page
     sections: dict[str, tuple[Section, ...]] = field(default_factory=dict)
-    # objects implementing live.channels.LiveChannel (stream routes' access checks)
-    live_channels: tuple[Any, ...] = ()
     # objects implementing web.context.ContextHook (the per-request context on request.state:
     # the organisation, the actor, a header badge …), run in the features' order
     request_context: tuple[Any, ...] = ()
     # names -> values for every template (e.g. moderation's placeholder texts), merged into the
     # Jinja environment when the app builds it (web/templating.py)
     template_globals: dict[str, Any] = field(default_factory=dict)
-    # async callables (db, settings) -> None, in list order, that add this feature's demo data
-    demo_seeds: tuple[Callable[..., Any], ...] = ()
     # anything else a feature offers another by a well-known key (documented where it is read)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -131,9 +127,6 @@ class Registry:
                 return ShownSection(section, context)
         return None
 
-    def live_channels(self) -> list[Any]:
-        return [c for f in self.features for c in f.live_channels]
-
     def request_context(self) -> list[Any]:
         return [h for f in self.features for h in f.request_context]
 
@@ -142,9 +135,6 @@ class Registry:
         for f in self.features:
             merged.update(f.template_globals)
         return merged
-
-    def demo_seeds(self) -> list[Callable[..., Any]]:
-        return [s for f in self.features for s in f.demo_seeds]
 
     def extras(self, key: str) -> list[Any]:
         return [f.extras[key] for f in self.features if key in f.extras]
