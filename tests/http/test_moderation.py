@@ -456,3 +456,36 @@ async def test_unknown_review_and_bad_input_are_4xx(client, settings):
     r = await post_form(client, f"/moderation/{review_id}/notiz", {"note": "Lang " * 500})
     assert r.status_code == 422 and "höchstens" in r.text and "Lang Lang" in r.text
     assert Proposal  # imported for the model registry
+
+
+async def test_a_decision_while_claims_are_unknown_is_refused_without_claim_first(client, app, settings):
+    """Claims in Redis that cannot be read are unknown, not "nobody": the moderator holding the
+    item is asked to try again, not told to claim it first (issue 12, item 4)."""
+    if not settings.redis_url:
+        pytest.skip("embedded mode keeps claims in the process (no Redis to lose)")
+    from redis.asyncio import Redis
+
+    from beteiligung.moderation.claims import Claims
+    from tests.own_servers import free_port
+
+    await _setup(settings, moderation_mode="pre")
+    await login(client, "a@example.org")
+    cid = await _comment(client, "Mehr Bänke im Kurpark, bitte.")
+    await _logout(client)
+    review_id = await _review_id(settings, cid)
+    await login(client, "mod@example.org")
+    assert (await post_form(client, f"/moderation/{review_id}/uebernehmen", {})).status_code == 303
+    # A real Redis client to a port nobody listens on: every claim lookup fails as in an outage.
+    working = app.state["moderation_claims"]
+    gone = Redis(port=free_port(), socket_connect_timeout=0.5)
+    app.state["moderation_claims"] = Claims(gone, settings.redis_prefix)
+    try:
+        r = await post_form(client, f"/moderation/{review_id}/entscheidung", {"decision": "approve"})
+        assert r.status_code == 409
+        assert "Entscheiden ist gerade nicht möglich" in r.text
+        assert "Bitte übernehmen Sie den Beitrag" not in r.text
+    finally:
+        app.state["moderation_claims"] = working
+        await gone.aclose()
+    r = await post_form(client, f"/moderation/{review_id}/entscheidung", {"decision": "approve"})
+    assert r.status_code == 303  # Redis back: the claim held all along, the decision goes through

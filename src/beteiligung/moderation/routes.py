@@ -247,8 +247,13 @@ async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) 
     data = await form_data(request)
     if not review.is_open:
         raise ActionConflict(detail=_("Dieser Beitrag ist bereits entschieden."))
-    holders = await claims_of(request).holders([review.id])
-    claim = holders.get(review.id)
+    try:
+        claim = await claims_of(request).holder(review.id)
+    except ClaimsUnavailable as exc:
+        # Unknown is not "nobody": telling the holder to claim first would be wrong.
+        raise ActionConflict(
+            detail=_("Entscheiden ist gerade nicht möglich. Bitte versuchen Sie es gleich noch einmal.")
+        ) from exc
     if claim is None or claim.user_id != actor.user_id:
         if claim is not None:
             raise ActionConflict(detail=_("Dieser Beitrag ist in Bearbeitung von %(name)s.", name=claim.name))
