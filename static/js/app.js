@@ -154,13 +154,16 @@
       var src = el.getAttribute("data-live-src");
       if (!src || !el.id) { return Promise.resolve(); }
       var id = el.id;
-      // Focus is given back only when this swap takes it away (not when it was elsewhere).
-      var hadFocus = el.contains(document.activeElement) && document.activeElement !== document.body;
       liveTargets.add(id);
       // The element is the request's source: each block has its own request queue (without it all
       // live refreshes share the body's, which keeps one request waiting and drops the rest).
       return htmx.ajax("GET", src, { source: el, target: "#" + id, swap: "outerHTML" }).then(function () {
-        if (hadFocus) { restoreFocus(id); }
+        // Focus is given back when a swap of this block took it away: restoreFocus acts only when
+        // focus fell to the body and the last focused control was inside the replaced block. Not
+        // only when this refresh started with focus inside: the person's own request (a claim)
+        // may put focus into the block while the refresh is on its way, and losing it then made
+        // the block look unused, so the next change replaced it instead of offering a button.
+        restoreFocus(id);
       }).catch(function () {}).finally(function () {
         window.setTimeout(function () { liveTargets.delete(id); }, 0);
       });
