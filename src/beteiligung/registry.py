@@ -81,6 +81,19 @@ class Registry:
         names = [f.name for f in self.features]
         if len(names) != len(set(names)):
             raise ValueError(f"feature names repeat: {names}")
+        # Derived once at installation (pages and the moderation queue ask per request and row);
+        # a kind registered twice fails at start-up, not on the first queue page.
+        self._targets: dict[str, Any] = {}
+        for f in self.features:
+            for target in f.moderation_targets:
+                if target.kind in self._targets:
+                    raise ValueError(f"moderation target {target.kind!r} registered twice")
+                self._targets[target.kind] = target
+        pages = {page for f in self.features for page in f.sections}
+        self._sections: dict[str, list[Section]] = {
+            page: sorted((s for f in self.features for s in f.sections.get(page, ())), key=lambda s: s.order)
+            for page in pages
+        }
 
     def __iter__(self) -> Iterator[Feature]:
         return iter(self.features)
@@ -89,20 +102,13 @@ class Registry:
         return [r for f in self.features for r in f.routes]
 
     def moderation_targets(self) -> dict[str, Any]:
-        targets: dict[str, Any] = {}
-        for f in self.features:
-            for target in f.moderation_targets:
-                if target.kind in targets:
-                    raise ValueError(f"moderation target {target.kind!r} registered twice")
-                targets[target.kind] = target
-        return targets
+        return self._targets
 
     def privacy(self) -> list[Any]:
         return [h for f in self.features for h in f.privacy]
 
     def sections(self, page: str) -> list[Section]:
-        found = [s for f in self.features for s in f.sections.get(page, ())]
-        return sorted(found, key=lambda s: s.order)
+        return self._sections.get(page, [])
 
     async def show(
         self, page: str, request: Any, db: Any, subject: Any, **options: Any

@@ -10,14 +10,13 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from beteiligung import registry
 from beteiligung.consultations.listing import TIMING_NAMES, timing_of
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import Rules
 from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_NAMES, Feature
 from beteiligung.db import utcnow
 from beteiligung.live.streams import next_change, watermark
-from beteiligung.web.responses import render
+from beteiligung.web.responses import render_with_sections
 
 Req = Request[Any, Any, Any]
 PAGE = "consultation"  # the registry's name of this page's sections
@@ -36,35 +35,35 @@ async def consultation_page_response(
 ) -> Template:
     """The consultation page, or with htmx one block: the page's own (``status``) or a section's
     (the thread's ``comments``). ``options[section name]`` go to that section's ``load``."""
-    options = options or {}
-    htmx = request.headers.get("hx-request") == "true"
-    if block and htmx:
-        shown = await registry.current().show_block(PAGE, block, request, db, consultation, **options)
-        if shown is not None:
-            return render(
-                request, shown.template, shown.context, block=block, status=status, announce=announce
-            )
-    if since is None:
-        since = await watermark(request)
-    now = utcnow()
-    actor = request.state.actor
-    uses_proposals = any(Feature.PROPOSE in PHASE_FEATURES[p.kind] for p in consultation.phases)
-    ctx: dict[str, Any] = {
-        "consultation": consultation,
-        "proposal": None,
-        "rules": Rules(actor, consultation, now),
-        "now": now,
-        "phase": consultation.active_phase(now),
-        "phase_names": PHASE_NAMES,
-        "phase_hints": PHASE_HINTS,
-        "timing": timing_of(consultation, now),
-        "timing_names": TIMING_NAMES,
-        "uses_proposals": uses_proposals or consultation.proposal_count > 0,
-        "live_url": f"/live/vorhaben/{consultation.slug}?seit={since}",
-        "live_next_change": next_change(consultation, now),
-    }
-    if not block or not htmx:  # the full page
-        sections = await registry.current().show(PAGE, request, db, consultation, **options)
-        ctx["sections"] = sections
-        ctx["title_error"] = any(s.context.get("has_errors") for s in sections)
-    return render(request, "consultations/page.html", ctx, block=block, status=status, announce=announce)
+
+    async def context() -> dict[str, Any]:
+        now = utcnow()
+        uses_proposals = any(Feature.PROPOSE in PHASE_FEATURES[p.kind] for p in consultation.phases)
+        seit = since if since is not None else await watermark(request)
+        return {
+            "consultation": consultation,
+            "proposal": None,
+            "rules": Rules(request.state.actor, consultation, now),
+            "now": now,
+            "phase": consultation.active_phase(now),
+            "phase_names": PHASE_NAMES,
+            "phase_hints": PHASE_HINTS,
+            "timing": timing_of(consultation, now),
+            "timing_names": TIMING_NAMES,
+            "uses_proposals": uses_proposals or consultation.proposal_count > 0,
+            "live_url": f"/live/vorhaben/{consultation.slug}?seit={seit}",
+            "live_next_change": next_change(consultation, now),
+        }
+
+    return await render_with_sections(
+        request,
+        db,
+        PAGE,
+        consultation,
+        "consultations/page.html",
+        context,
+        block=block,
+        status=status,
+        announce=announce,
+        options=options,
+    )

@@ -10,7 +10,6 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from beteiligung import registry
 from beteiligung.db import utcnow
 from beteiligung.live.streams import next_change, watermark
 from beteiligung.moderation.actions import Screening, review_of
@@ -20,7 +19,7 @@ from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, Proposal
 from beteiligung.proposals.permissions import ProposalRules
 from beteiligung.proposals.queries import public_versions, supported_ids
 from beteiligung.proposals.rules import why_not_edit_proposal, why_not_withdraw_proposal
-from beteiligung.web.responses import is_htmx, render
+from beteiligung.web.responses import render_with_sections
 
 Req = Request[Any, Any, Any]
 PAGE = "proposal"  # the registry's name of this page's sections
@@ -45,38 +44,41 @@ async def proposal_page_response(
     """The proposal page, or with htmx one block: the page's own (``support``, ``answer``,
     ``text``) or a section's (the thread's ``comments``). ``options[section name]`` go to that
     section's ``load``."""
-    options = options or {}
-    if block and is_htmx(request):
-        shown = await registry.current().show_block(PAGE, block, request, db, proposal, **options)
-        if shown is not None:
-            return render(
-                request, shown.template, shown.context, block=block, status=status, announce=announce
-            )
-    if since is None:
-        since = await watermark(request)
-    now = utcnow()
-    actor = request.state.actor
-    consultation = proposal.consultation
-    ctx: dict[str, Any] = await _text_context(db, actor, proposal, now)
-    ctx.update(
-        consultation=consultation,
-        proposal=proposal,
-        p=proposal,
-        supported=await supported_ids(db, actor.user_id, [proposal.id]),
-        rules=ProposalRules(actor, consultation, now),
-        now=now,
-        answer_names=ANSWER_NAMES,
-        source_names=SOURCE_NAMES,
-        view="seite",
-        next_url=f"/vorschlaege/{proposal.id}",
-        live_url=f"/live/vorschlaege/{proposal.id}?seit={since}",
-        live_next_change=next_change(consultation, now),
+
+    async def context() -> dict[str, Any]:
+        seit = since if since is not None else await watermark(request)
+        now = utcnow()
+        actor = request.state.actor
+        consultation = proposal.consultation
+        ctx: dict[str, Any] = await _text_context(db, actor, proposal, now)
+        ctx.update(
+            consultation=consultation,
+            proposal=proposal,
+            p=proposal,
+            supported=await supported_ids(db, actor.user_id, [proposal.id]),
+            rules=ProposalRules(actor, consultation, now),
+            now=now,
+            answer_names=ANSWER_NAMES,
+            source_names=SOURCE_NAMES,
+            view="seite",
+            next_url=f"/vorschlaege/{proposal.id}",
+            live_url=f"/live/vorschlaege/{proposal.id}?seit={seit}",
+            live_next_change=next_change(consultation, now),
+        )
+        return ctx
+
+    return await render_with_sections(
+        request,
+        db,
+        PAGE,
+        proposal,
+        "proposals/page.html",
+        context,
+        block=block,
+        status=status,
+        announce=announce,
+        options=options,
     )
-    if not block or not is_htmx(request):  # the full page: with the other features' sections
-        sections = await registry.current().show(PAGE, request, db, proposal, **options)
-        ctx["sections"] = sections
-        ctx["title_error"] = any(s.context.get("has_errors") for s in sections)
-    return render(request, "proposals/page.html", ctx, block=block, status=status, announce=announce)
 
 
 async def _text_context(db: Any, actor: Any, proposal: Proposal, now: Any) -> dict[str, Any]:

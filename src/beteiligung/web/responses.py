@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
@@ -18,6 +18,8 @@ from litestar import Request, Response
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
+
+from beteiligung import registry
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -44,6 +46,38 @@ def render(
             template_name=template, block_name=block, context=ctx, status_code=status, headers=out_headers
         )
     return Template(template_name=template, context=ctx, status_code=status, headers=out_headers)
+
+
+async def render_with_sections(
+    request: Request[Any, Any, Any],
+    db: Any,
+    page: str,
+    subject: Any,
+    template: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    block: str | None = None,
+    status: int = HTTP_200_OK,
+    announce: str | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Template:
+    """A page with other features' sections (``registry.Section``): with htmx, a ``block`` one
+    of the sections owns is answered from that section alone; otherwise ``context()`` builds the
+    page's own context, and the full page loads every section (``sections``, and ``title_error``
+    when one of them holds a form with errors). ``options[section name]`` go to its ``load``."""
+    options = options or {}
+    if block and is_htmx(request):
+        shown = await registry.current().show_block(page, block, request, db, subject, **options)
+        if shown is not None:
+            return render(
+                request, shown.template, shown.context, block=block, status=status, announce=announce
+            )
+    ctx = await context()
+    if not block or not is_htmx(request):
+        sections = await registry.current().show(page, request, db, subject, **options)
+        ctx["sections"] = sections
+        ctx["title_error"] = any(s.context.get("has_errors") for s in sections)
+    return render(request, template, ctx, block=block, status=status, announce=announce)
 
 
 def flash(request: Request[Any, Any, Any], message: str, kind: str = "success") -> None:
