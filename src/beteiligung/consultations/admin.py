@@ -26,7 +26,7 @@ from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import lazy
 from beteiligung.web.context import DB
-from beteiligung.web.responses import flash, redirect_after_post, render
+from beteiligung.web.responses import flash, form_data, redirect_after_post, render, submit_form
 
 Req = Request[Any, Any, Any]
 
@@ -113,23 +113,26 @@ async def consultation_new_page(request: Req, db_session: DB) -> Template:
     guards=GUARDS,
     opt={"form": (NEW_TEMPLATE, ConsultationForm)},
 )
-async def consultation_create_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ConsultationForm(dict((await request.form()).items()))
-    if not form.validate():
-        ctx = {"form": form, **await _topics(db_session, request)}
-        return render(request, NEW_TEMPLATE, ctx, block="form", status=422)
-    consultation = await actions.create_consultation(
-        db_session, org_id=request.state.org.id, now=utcnow(), **form.cleaned
-    )
-    flash(
+async def consultation_create_submit(request: Req, db_session: DB) -> Response[Any] | Template:
+    async def create(values: dict[str, Any]) -> Consultation:
+        return await actions.create_consultation(
+            db_session, org_id=request.state.org.id, now=utcnow(), **values
+        )
+
+    return await submit_form(
         request,
-        _(
+        db_session,
+        ConsultationForm(await form_data(request)),
+        template=NEW_TEMPLATE,
+        context=await _topics(db_session, request),
+        action=create,
+        done=lambda consultation: _(
             "Das Beteiligungsverfahren „%(title)s“ ist als Entwurf angelegt. "
             "Legen Sie jetzt die Phasen an und veröffentlichen Sie es dann.",
             title=consultation.title,
         ),
+        next_url=_edit_url,
     )
-    return redirect_after_post(request, _edit_url(consultation))
 
 
 # --------------------------------------------------------------------------------------------

@@ -277,3 +277,15 @@ class ActionConflict(PublicHTTPException):
     """409: the action is not possible (any more, or yet): a phase ended, a time limit passed."""
 
     status_code = 409
+
+
+class Refused(ValueError):
+    """The one refusal of a use case (issue 12): an action raises it with the visitor's message
+    (already translated) and, where one input is at fault, that field's name. A form route shows
+    it beside the field (422, values kept, see ``web.responses.submit_form``); a button route
+    shows it as a flash message on the page it returns to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

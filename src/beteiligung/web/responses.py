@@ -20,9 +20,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 from beteiligung import registry
+from beteiligung.web.errors import Refused
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """The one test for an htmx request (not the raw header, not ``HTMXRequest``)."""
     return request.headers.get("hx-request") == "true"
 
 
@@ -119,3 +121,40 @@ def page_number(value: str | int | None) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(number, 1), 100_000)
+
+
+async def submit_form(
+    request: Request[Any, Any, Any],
+    db: Any,
+    form: Any,
+    *,
+    template: str,
+    context: Callable[[Any], Awaitable[Mapping[str, Any]]] | Mapping[str, Any],
+    action: Callable[[dict[str, Any]], Awaitable[Any]],
+    next_url: Callable[[Any], str] | str,
+    done: Callable[[Any], str] | str | None = None,
+    block: str = "form",
+) -> Response[Any] | Template:
+    """The one form route (issue 12): validate → on errors the form's block (htmx) or page, 422,
+    values kept → ``action(form.cleaned)`` → commit (the route owns the unit of work; actions
+    never commit; queued live events go out after it) → flash ``done`` → 303 / ``HX-Redirect``
+    to ``next_url``. A :class:`~beteiligung.web.errors.Refused` from the action is shown beside
+    its field (or above the form) like any validation error, and nothing it wrote is kept.
+
+    ``form`` is a bound :class:`~beteiligung.web.forms.Form`; ``context``, ``next_url`` and
+    ``done`` may be callables: ``context(form)``, ``next_url(result)`` and ``done(result)``
+    get what they need when the outcome is known."""
+    if form.validate():
+        try:
+            result = await action(form.cleaned)
+        except Refused as refusal:
+            await db.rollback()
+            form.add_error(refusal.field if refusal.field in form.raw else None, refusal.message)
+        else:
+            await db.commit()
+            if done:
+                flash(request, done(result) if callable(done) else done)
+            return redirect_after_post(request, next_url(result) if callable(next_url) else next_url)
+    ctx = dict(await context(form) if callable(context) else context)
+    ctx.setdefault("form", form)
+    return render(request, template, ctx, block=block, status=422)

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from beteiligung import i18n, registry
 from beteiligung.settings import PROJECT_ROOT
 from beteiligung.web.markdown import plain_text, render_markdown
+from beteiligung.web.urls import url
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 
@@ -71,6 +72,7 @@ def make_environment() -> Environment:
         LOCALE_NAMES=i18n.LOCALE_NAMES,
         markdown=lambda text, heading_offset=0: Markup(render_markdown(text, heading_offset)),  # noqa: S704 - sanitised by nh3
         static=lambda path: f"/static/{path}?v={version}",
+        url=url,
         consume_flashes=consume_flashes,
         HTMX_CONFIG=HTMX_CONFIG,
     )
