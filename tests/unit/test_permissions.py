@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beteiligung.accounts.models import Role
-from beteiligung.accounts.permissions import ANONYMOUS, ROLE_PERMS, Actor, Perm, can, would_can
+from beteiligung.accounts.permissions import ANONYMOUS, ROLE_PERMS, Actor, Perm, can
 
 TABLE = {
     # perm: roles that have it
@@ -33,12 +33,9 @@ def test_role_table(role, perm):
     assert can(actor, perm) == (role in TABLE[perm])
 
 
-def test_visitors_can_nothing_but_would_as_residents():
+def test_visitors_can_nothing():
     for perm in Perm:
         assert not can(ANONYMOUS, perm)
-    assert would_can(ANONYMOUS, Perm.ACCOUNT_SELF_MANAGE)
-    assert not would_can(ANONYMOUS, Perm.ORG_TEXTS_EDIT)
-    assert not would_can(Actor(user_id=1), Perm.ACCOUNT_SELF_MANAGE)
 
 
 def test_a_user_without_role_in_this_organisation_has_nothing():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from beteiligung.accounts import context, routes
-from beteiligung.accounts.permissions import can, would_can
+from beteiligung.accounts.permissions import can
 from beteiligung.registry import Feature
 
 FEATURE = Feature(
     name="accounts",
     routes=(*routes.ROUTES,),
     request_context=(context.CONTEXT,),
-    template_globals={"can": can, "would_can": would_can},
+    template_globals={"can": can},
 )

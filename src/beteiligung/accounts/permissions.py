@@ -67,7 +67,3 @@ def can(actor: Actor, perm: Perm | str) -> bool:
     """True when one of the actor's roles in the current organisation grants ``perm``."""
     return actor.is_authenticated and Perm(perm) in actor.perms
 
-
-def would_can(actor: Actor, perm: Perm | str) -> bool:
-    """True for visitors who would get ``perm`` by signing in as a resident ("Anmelden, um …")."""
-    return not actor.is_authenticated and Perm(perm) in ROLE_PERMS[Role.RESIDENT]
