@@ -1,8 +1,8 @@
 """Consultation use cases for staff (writes): create, edit, publish, close, reopen; phases; topics.
 
-Routes parse and authorise, then call one of these; each action commits its own transaction.
-A refusal raises :class:`ConsultationError` (a ``ValueError``) with a German message for the
-page, already translated, and the form field it belongs to, if any.
+Routes parse and authorise, then call one of these and commit (an action never commits: the
+route owns the unit of work, issue 12). A refusal raises :class:`~beteiligung.web.errors.Refused`
+with the message for the page, already translated, and the form field it belongs to, if any.
 
 Rules in the town's terms (docs/participation.md, "Verwaltung"):
 
@@ -30,6 +30,7 @@ from beteiligung.i18n import format_datetime
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import ConsultationChanged
 from beteiligung.live.publish import queue_event
+from beteiligung.web.errors import Refused
 
 SLUG_MAX = 80  # the column holds 120: room for a "-2" suffix and more
 TOPIC_MAX = 80  # Topic.name and Topic.slug are String(80)
@@ -40,15 +41,6 @@ RESERVED_SLUGS = frozenset({"neu"})
 _TRANSLIT = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
 )
-
-
-class ConsultationError(ValueError):
-    """The action is refused; ``message`` is shown to staff, ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,7 +111,6 @@ async def set_topics(db: AsyncSession, consultation: Consultation, names: Iterab
     """Replace the consultation's topics; topics new to the organisation are created."""
     await _apply_topics(db, consultation, names)
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,7 +151,6 @@ async def create_consultation(
     )
     db.add(consultation)
     await _apply_topics(db, consultation, topics)
-    await db.commit()
     return consultation
 
 
@@ -192,16 +182,15 @@ async def update_consultation(
     consultation.updated_at = now
     await _apply_topics(db, consultation, topics)
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
     return consultation
 
 
 async def publish_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """Make a draft public; from now on the phases decide what residents may do."""
     if consultation.status != ConsultationStatus.DRAFT:
-        raise ConsultationError(_("Dieses Beteiligungsverfahren ist bereits veröffentlicht."))
+        raise Refused(_("Dieses Beteiligungsverfahren ist bereits veröffentlicht."))
     if not consultation.phases:
-        raise ConsultationError(
+        raise Refused(
             _(
                 "Das Beteiligungsverfahren kann noch nicht veröffentlicht werden: "
                 "Bitte legen Sie zuerst mindestens eine Phase an."
@@ -211,27 +200,24 @@ async def publish_consultation(db: AsyncSession, consultation: Consultation, now
     consultation.published_at = consultation.published_at or now
     consultation.updated_at = now
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
 
 
 async def close_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """End a published consultation early or for good: it stays public, read-only."""
     if consultation.status != ConsultationStatus.PUBLISHED:
-        raise ConsultationError(_("Nur laufende Beteiligungsverfahren können abgeschlossen werden."))
+        raise Refused(_("Nur laufende Beteiligungsverfahren können abgeschlossen werden."))
     consultation.status = ConsultationStatus.CLOSED
     consultation.updated_at = now
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
 
 
 async def reopen_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """Undo a close: the consultation runs again, its phases decide what is open."""
     if consultation.status != ConsultationStatus.CLOSED:
-        raise ConsultationError(_("Nur abgeschlossene Beteiligungsverfahren können wieder geöffnet werden."))
+        raise Refused(_("Nur abgeschlossene Beteiligungsverfahren können wieder geöffnet werden."))
     consultation.status = ConsultationStatus.PUBLISHED
     consultation.updated_at = now
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,7 +265,7 @@ def _check_times(
     errors = phase_time_errors(consultation.phases, starts_at, ends_at, exclude_id=exclude_id)
     if errors:
         field, message = next(iter(errors.items()))
-        raise ConsultationError(message, field)
+        raise Refused(message, field)
 
 
 async def add_phase(
@@ -303,7 +289,6 @@ async def add_phase(
     )
     consultation.phases.append(phase)
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
     return phase
 
 
@@ -319,7 +304,7 @@ async def update_phase(
     ends_at: datetime,
 ) -> Phase:
     if phase.consultation_id != consultation.id:
-        raise ConsultationError(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
+        raise Refused(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
     _check_times(consultation, starts_at, ends_at, phase.id)
     phase.kind = PhaseKind(kind)
     phase.title = title
@@ -327,16 +312,15 @@ async def update_phase(
     phase.starts_at = starts_at
     phase.ends_at = ends_at
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()
     return phase
 
 
 async def delete_phase(db: AsyncSession, consultation: Consultation, phase: Phase) -> None:
     """Remove a phase; a published consultation keeps at least one."""
     if phase.consultation_id != consultation.id:
-        raise ConsultationError(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
+        raise Refused(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
     if consultation.status != ConsultationStatus.DRAFT and len(consultation.phases) <= 1:
-        raise ConsultationError(
+        raise Refused(
             _(
                 "Die letzte Phase eines veröffentlichten Beteiligungsverfahrens kann nicht gelöscht werden. "
                 "Ändern Sie sie stattdessen."
@@ -347,4 +331,3 @@ async def delete_phase(db: AsyncSession, consultation: Consultation, phase: Phas
     else:
         await db.delete(phase)
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
-    await db.commit()

@@ -7,6 +7,8 @@ swap their own ``{% block form %}``. See docs/participation.md, "Verwaltung".
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beteiligung.accounts.guards import permission_required
 from beteiligung.accounts.permissions import Perm
 from beteiligung.consultations import actions, queries
-from beteiligung.consultations.actions import ConsultationError, phase_name
+from beteiligung.consultations.actions import phase_name
 from beteiligung.consultations.forms import ConsultationForm, PhaseForm
 from beteiligung.consultations.models import STATUS_NAMES, Consultation, ConsultationStatus, Phase
 from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_NAMES, Feature
@@ -26,7 +28,9 @@ from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.i18n import lazy
 from beteiligung.web.context import DB
+from beteiligung.web.errors import Refused
 from beteiligung.web.responses import flash, form_data, redirect_after_post, render, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -53,7 +57,7 @@ STATUS_BADGES: dict[ConsultationStatus, str] = {
 
 
 def _edit_url(consultation: Consultation) -> str:
-    return f"{BASE}/{consultation.slug}"
+    return url("admin.consultation", slug=consultation.slug)
 
 
 def _common() -> dict[str, Any]:
@@ -157,27 +161,60 @@ async def consultation_edit_page(request: Req, db_session: DB, slug: FromPath[st
     guards=GUARDS,
     opt={"form": (EDIT_TEMPLATE, ConsultationForm)},
 )
-async def consultation_update_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+async def consultation_update_submit(
+    request: Req, db_session: DB, slug: FromPath[str]
+) -> Response[Any] | Template:
     consultation = await _load(db_session, request, slug)
-    form = ConsultationForm(dict((await request.form()).items()))
-    if not form.validate():
-        ctx = await _edit_context(db_session, request, consultation, form)
-        return render(request, EDIT_TEMPLATE, ctx, block="form", status=422)
-    await actions.update_consultation(db_session, consultation, now=utcnow(), **form.cleaned)
-    flash(request, _("Die Änderungen an „%(title)s“ sind gespeichert.", title=consultation.title))
-    return redirect_after_post(request, _edit_url(consultation))
+
+    async def update(values: dict[str, Any]) -> Consultation:
+        return await actions.update_consultation(db_session, consultation, now=utcnow(), **values)
+
+    async def context(form: ConsultationForm) -> dict[str, Any]:
+        return await _edit_context(db_session, request, consultation, form)
+
+    return await submit_form(
+        request,
+        db_session,
+        ConsultationForm(await form_data(request)),
+        template=EDIT_TEMPLATE,
+        context=context,
+        action=update,
+        done=lambda changed: _("Die Änderungen an „%(title)s“ sind gespeichert.", title=changed.title),
+        next_url=_edit_url,
+    )
 
 
-async def _change_status(request: Req, db: AsyncSession, slug: str, action: Any, done: str) -> Response[Any]:
-    """Run a status change; a refusal comes back as a message on the edit page (post/redirect/get)."""
-    consultation = await _load(db, request, slug)
+async def _button(
+    request: Req, db: AsyncSession, action: Callable[[], Awaitable[Any]], done: str, back: str
+) -> Response[Any]:
+    """A button (status change, phase deletion): run the action and commit; a refusal comes
+    back as a message on the page it returns to (post/redirect/get), and nothing is kept."""
     try:
-        await action(db, consultation, utcnow())
-    except ConsultationError as exc:
-        flash(request, exc.message, kind="danger")
+        await action()
+    except Refused as refusal:
+        await db.rollback()
+        flash(request, refusal.message, kind="danger")
     else:
-        flash(request, _(done, title=consultation.title))
-    return redirect_after_post(request, _edit_url(consultation))
+        await db.commit()
+        flash(request, done)
+    return redirect_after_post(request, back)
+
+
+async def _change_status(
+    request: Req,
+    db: AsyncSession,
+    slug: str,
+    action: Callable[[AsyncSession, Consultation, datetime], Awaitable[None]],
+    done: str,
+) -> Response[Any]:
+    consultation = await _load(db, request, slug)
+    return await _button(
+        request,
+        db,
+        lambda: action(db, consultation, utcnow()),
+        _(done, title=consultation.title),
+        _edit_url(consultation),
+    )
 
 
 @post(f"{BASE}/{{slug:str}}/veroeffentlichen", name="admin.consultation.publish", guards=GUARDS)
@@ -226,6 +263,10 @@ def _phase_context(consultation: Consultation, form: PhaseForm, phase: Phase | N
     }
 
 
+def _phases_url(consultation: Consultation) -> str:
+    return url("admin.consultation", slug=consultation.slug, anchor="phasen")
+
+
 @get(f"{BASE}/{{slug:str}}/phasen/neu", name="admin.phase.new", guards=GUARDS)
 async def phase_new_page(request: Req, db_session: DB, slug: FromPath[str]) -> Template:
     consultation = await _load(db_session, request, slug)
@@ -242,18 +283,28 @@ async def phase_new_page(request: Req, db_session: DB, slug: FromPath[str]) -> T
     guards=GUARDS,
     opt={"form": (PHASE_TEMPLATE, PhaseForm)},
 )
-async def phase_create_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+async def phase_create_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any] | Template:
     consultation = await _load(db_session, request, slug)
-    form = PhaseForm(dict((await request.form()).items()), phases=consultation.phases)
-    if form.validate():
-        try:
-            phase = await actions.add_phase(db_session, consultation, **form.cleaned)
-        except ConsultationError as exc:  # a phase added meanwhile in another tab
-            form.add_error(exc.field, exc.message)
-        else:
-            flash(request, _("Die Phase „%(phase)s“ ist angelegt.", phase=phase_name(phase)))
-            return redirect_after_post(request, _edit_url(consultation) + "#phasen")
-    return render(request, PHASE_TEMPLATE, _phase_context(consultation, form), block="form", status=422)
+    back = _phases_url(consultation)
+
+    async def add(values: dict[str, Any]) -> Phase:
+        # Refused: a phase added meanwhile in another tab overlaps (the form checked the others).
+        return await actions.add_phase(db_session, consultation, **values)
+
+    async def context(form: PhaseForm) -> dict[str, Any]:
+        # Loaded again: after a refusal the rollback expired what the route had loaded.
+        return _phase_context(await _load(db_session, request, slug), form)
+
+    return await submit_form(
+        request,
+        db_session,
+        PhaseForm(await form_data(request), phases=consultation.phases),
+        template=PHASE_TEMPLATE,
+        context=context,
+        action=add,
+        done=lambda phase: _("Die Phase „%(phase)s“ ist angelegt.", phase=phase_name(phase)),
+        next_url=back,
+    )
 
 
 @get(f"{BASE}/{{slug:str}}/phasen/{{phase_id:int}}", name="admin.phase", guards=GUARDS)
@@ -274,20 +325,28 @@ async def phase_edit_page(
 )
 async def phase_update_submit(
     request: Req, db_session: DB, slug: FromPath[str], phase_id: FromPath[int]
-) -> Response[Any]:
+) -> Response[Any] | Template:
     consultation = await _load(db_session, request, slug)
     phase = _phase_of(consultation, phase_id)
-    form = PhaseForm(dict((await request.form()).items()), phases=consultation.phases, phase_id=phase.id)
-    if form.validate():
-        try:
-            await actions.update_phase(db_session, consultation, phase, **form.cleaned)
-        except ConsultationError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            flash(request, _("Die Phase „%(phase)s“ ist gespeichert.", phase=phase_name(phase)))
-            return redirect_after_post(request, _edit_url(consultation) + "#phasen")
-    return render(
-        request, PHASE_TEMPLATE, _phase_context(consultation, form, phase), block="form", status=422
+    back = _phases_url(consultation)
+
+    async def update(values: dict[str, Any]) -> Phase:
+        return await actions.update_phase(db_session, consultation, phase, **values)
+
+    async def context(form: PhaseForm) -> dict[str, Any]:
+        # Loaded again: after a refusal the rollback expired what the route had loaded.
+        again = await _load(db_session, request, slug)
+        return _phase_context(again, form, _phase_of(again, phase_id))
+
+    return await submit_form(
+        request,
+        db_session,
+        PhaseForm(await form_data(request), phases=consultation.phases, phase_id=phase.id),
+        template=PHASE_TEMPLATE,
+        context=context,
+        action=update,
+        done=lambda changed: _("Die Phase „%(phase)s“ ist gespeichert.", phase=phase_name(changed)),
+        next_url=back,
     )
 
 
@@ -297,14 +356,13 @@ async def phase_delete_submit(
 ) -> Response[Any]:
     consultation = await _load(db_session, request, slug)
     phase = _phase_of(consultation, phase_id)
-    name = phase_name(phase)
-    try:
-        await actions.delete_phase(db_session, consultation, phase)
-    except ConsultationError as exc:
-        flash(request, exc.message, kind="danger")
-    else:
-        flash(request, _("Die Phase „%(phase)s“ ist gelöscht.", phase=name))
-    return redirect_after_post(request, _edit_url(consultation) + "#phasen")
+    return await _button(
+        request,
+        db_session,
+        lambda: actions.delete_phase(db_session, consultation, phase),
+        _("Die Phase „%(phase)s“ ist gelöscht.", phase=phase_name(phase)),
+        _phases_url(consultation),
+    )
 
 
 ROUTES = [
