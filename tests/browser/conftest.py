@@ -330,6 +330,7 @@ async def make_comment(
                 body=body,
                 submission_key=None,
             )
+            await db.commit()  # the action does not commit (issue 12)
             return comment.id
     finally:
         await config.get_engine().dispose()

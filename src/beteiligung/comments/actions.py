@@ -1,16 +1,19 @@
 """Writes for comments: post (or reply), edit within the time limit, delete own, vote.
 
-Callers authorise through :mod:`beteiligung.consultations.permissions` first.
+Callers authorise through :mod:`beteiligung.consultations.permissions` first. The actions never
+commit: the route commits once after the action (issue 12), and the live events they queue go
+out after that commit.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.comments.models import Comment, CommentVote
+from beteiligung.consultations.contributions import insert_once
 from beteiligung.db import upsert_insert, utcnow
 from beteiligung.live.events import CommentChanged, CommentPosted, CommentVoteChanged
 from beteiligung.live.publish import queue_event
@@ -31,39 +34,24 @@ async def post_comment(
     now: datetime | None = None,
 ) -> Comment:
     """A comment, or a reply to ``parent`` (same target, one level deeper). The same form sent
-    twice gives the comment of the first send, also when both arrive at once: the insert skips a
-    duplicate (``ON CONFLICT DO NOTHING``) instead of failing, so nothing is rolled back and no
-    object the caller holds is expired. A held comment (``screening``) goes to the moderation
+    twice gives the comment of the first send, also when both arrive at once
+    (:func:`~beteiligung.consultations.contributions.insert_once`). A held comment (``screening``) goes to the moderation
     queue and publishes nothing public until it is approved."""
-    if submission_key:
-        existing = await _by_submission(db, author_id, submission_key)
-        if existing:
-            return existing
     now = now or utcnow()
-    table = Comment.__table__
-    comment_id = await db.scalar(
-        upsert_insert(db)(table)
-        .values(
-            consultation_id=consultation_id,
-            proposal_id=proposal_id,
-            parent_id=parent.id if parent else None,
-            depth=parent.depth + 1 if parent else 1,
-            author_id=author_id,
-            body=body,
-            submission_key=submission_key or None,
-            visibility=screening.visibility,
-            created_at=utcnow(),
-            updated_at=utcnow(),
-        )
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
+    comment, created = await insert_once(
+        db,
+        Comment,
+        author_id=author_id,
+        submission_key=submission_key,
+        consultation_id=consultation_id,
+        proposal_id=proposal_id,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 1,
+        body=body,
+        visibility=screening.visibility,
     )
-    if comment_id is None:  # a concurrent send of the same form was first
-        await db.commit()  # nothing written: end the transaction (SQLite: the session store writes next)
-        existing = await _by_submission(db, author_id, submission_key or "")
-        assert existing is not None
-        return existing
-    comment = await db.get_one(Comment, comment_id)
+    if not created:
+        return comment
     if screening.held and screening.trigger is not None and org_id is not None:
         await open_review(
             db,
@@ -79,13 +67,7 @@ async def post_comment(
             CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
         )
     await remember_post(db, screening, now)
-    await db.commit()
     return comment
-
-
-async def _by_submission(db: AsyncSession, author_id: int, key: str) -> Comment | None:
-    stmt = select(Comment).where(Comment.author_id == author_id, Comment.submission_key == key)
-    return (await db.scalars(stmt)).first()
 
 
 async def edit_comment(
@@ -100,7 +82,6 @@ async def edit_comment(
     """The author's correction. An edit that fails the automatic checks holds the comment; one
     the moderation asked for goes back to the queue."""
     if body == comment.body:
-        await db.commit()
         return
     comment.body = body
     comment.edited_at = now
@@ -113,7 +94,6 @@ async def edit_comment(
         )
     else:
         await revised_by_author(db, org_id=org_id, target=comment, now=now)
-    await db.commit()
 
 
 async def delete_comment(db: AsyncSession, *, comment: Comment, now: datetime | None = None) -> None:
@@ -122,7 +102,6 @@ async def delete_comment(db: AsyncSession, *, comment: Comment, now: datetime | 
     comment.deleted_at = now or utcnow()
     if comment.is_public:
         queue_event(db, _changed(comment))
-    await db.commit()
 
 
 def _changed(comment: Comment) -> CommentChanged:
@@ -144,7 +123,6 @@ async def vote_comment(db: AsyncSession, *, comment: Comment, user_id: int, valu
         await db.execute(
             delete(CommentVote).where(CommentVote.comment_id == comment_id, CommentVote.user_id == user_id)
         )
-        await db.commit()
         return
     now = utcnow()
     stmt = upsert_insert(db)(CommentVote).values(
@@ -156,4 +134,3 @@ async def vote_comment(db: AsyncSession, *, comment: Comment, user_id: int, valu
         where=CommentVote.__table__.c.value != value,
     )
     await db.execute(stmt)
-    await db.commit()

@@ -75,8 +75,11 @@ def _back(
     request: Req, consultation: Consultation, comment: Comment, message: str, kind: str = "success"
 ) -> Response[Any]:
     flash(request, message, kind)
-    url = f"{target_url(consultation, comment.proposal_id)}#comment-{comment.id}"
-    return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+    return Redirect(path=_comment_url(consultation, comment), status_code=HTTP_303_SEE_OTHER)
+
+
+def _comment_url(consultation: Consultation, comment: Comment) -> str:
+    return target_url(consultation, comment.proposal_id, anchor=f"comment-{comment.id}")
 
 
 def _parent_id(data: dict[str, Any]) -> int | None:
@@ -137,6 +140,7 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
         screening=screening,
         now=now,
     )
+    await db.commit()
     if not comment.is_public:  # not a success yet: why it waits and what happens next (issue 20)
         message = held_message(
             _("Ihr Beitrag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."), screening
@@ -176,6 +180,7 @@ async def vote_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
     value = _vote_number(value_text)
     button = _vote_number(button_text) if button_text else value
     await actions.vote_comment(db_session, comment=comment, user_id=actor.user_id, value=value)
+    await db_session.commit()
     await db_session.refresh(comment)
     message = {
         1: _("Sie haben den Kommentar als hilfreich bewertet."),
@@ -233,6 +238,7 @@ async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
         org_id=request.state.org.id,
         screening=screening,
     )
+    await db_session.commit()
     if edit_requested:
         message = _("Danke! Ihr überarbeiteter Beitrag wartet auf Freigabe durch die Moderation.")
     elif not comment.is_public:
@@ -254,6 +260,7 @@ async def delete_submit(request: Req, db_session: DB, comment_id: FromPath[int])
     comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
     enforce(why_not_delete(actor, comment))
     await actions.delete_comment(db_session, comment=comment, now=utcnow())
+    await db_session.commit()
     message = _("Ihr Kommentar wurde gelöscht.")
     if not is_htmx(request):
         return _back(request, consultation, comment, message)
@@ -268,8 +275,7 @@ async def votes_part_page(request: Req, db_session: DB, comment_id: FromPath[int
     actor = request.state.actor
     comment, consultation = await access_comment(db_session, actor, request.state.org.id, comment_id)
     if not is_htmx(request):
-        url = f"{target_url(consultation, comment.proposal_id)}#comment-{comment.id}"
-        return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(path=_comment_url(consultation, comment), status_code=HTTP_303_SEE_OTHER)
     votes = await my_votes(db_session, actor.user_id, [comment.id])
     thread = Thread(roots=[], count=0, votes=votes, sort=parse_sort(None))
     return render(

@@ -19,6 +19,7 @@ from beteiligung.comments.queries import COMMENT_SORT_NAMES, CommentSort, Thread
 from beteiligung.consultations.models import Consultation
 from beteiligung.db import utcnow
 from beteiligung.moderation.explain import holds_new_posts
+from beteiligung.web.urls import url
 
 THREAD_TEMPLATE = "comments/thread.html"
 THREAD_BLOCKS = frozenset({"comments", "comment_votes"})
@@ -33,8 +34,11 @@ class ThreadForms:
     edits: dict[int, EditCommentForm] = field(default_factory=dict)
 
 
-def target_url(consultation: Consultation, proposal_id: int | None) -> str:
-    return f"/vorschlaege/{proposal_id}" if proposal_id else f"/vorhaben/{consultation.slug}"
+def target_url(consultation: Consultation, proposal_id: int | None, anchor: str | None = None) -> str:
+    """The page that holds the thread: the proposal's, else the consultation's."""
+    if proposal_id:
+        return url("proposals.page", proposal_id=proposal_id, anchor=anchor)
+    return url("consultations.page", slug=consultation.slug, anchor=anchor)
 
 
 def parse_sort(value: str | None) -> CommentSort:
@@ -65,12 +69,16 @@ async def thread_context(
         viewer_id=actor.user_id,
     )
     forms = forms or ThreadForms()
-    url = target_url(consultation, proposal_id)
+    thread_url = target_url(consultation, proposal_id)
     return {
         "thread": thread,
         "comment_rules": CommentRules(actor, consultation, now or utcnow()),
-        "thread_url": url,
-        "comment_post_url": f"{url}/kommentare",
+        "thread_url": thread_url,
+        "comment_post_url": (
+            url("comments.proposal.submit", proposal_id=proposal_id)
+            if proposal_id
+            else url("comments.consultation.submit", slug=consultation.slug)
+        ),
         "comment_form": forms.new or CommentForm(),
         "reply_forms": forms.replies,
         "edit_forms": forms.edits,

@@ -4,6 +4,8 @@ the author's own changes (edit with the earlier text kept, withdraw the proposal
 Callers have authorised the actor through the ``access_*`` lookups and the rules in
 :mod:`beteiligung.consultations.permissions`; these functions keep the data consistent
 (one support per person, one proposal per submitted form) even under concurrent requests.
+They never commit: the route commits once after the action (issue 12), and the live events
+they queue go out after that commit.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung import i18n
 from beteiligung.accounts.models import User
+from beteiligung.consultations.contributions import insert_once
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import Visibility
-from beteiligung.db import insert_ignoring_duplicates, upsert_insert, utcnow
+from beteiligung.db import insert_ignoring_duplicates, utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.events import (
     ProposalAnswered,
@@ -56,40 +59,25 @@ async def submit_proposal(
     now: datetime | None = None,
 ) -> Proposal:
     """A resident's proposal. The same form sent twice (double click, resend after a timeout)
-    gives the proposal of the first send, also when both arrive at once: the insert skips a
-    duplicate (``ON CONFLICT DO NOTHING``) instead of failing, so nothing is rolled back and no
-    object the caller holds is expired. A held proposal (``screening``) waits in the moderation
+    gives the proposal of the first send, also when both arrive at once
+    (:func:`~beteiligung.consultations.contributions.insert_once`). A held proposal (``screening``) waits in the moderation
     queue and publishes nothing public until approved."""
-    if submission_key:
-        existing = await _by_submission(db, author_id, submission_key)
-        if existing:
-            return existing
     now = now or utcnow()
     consultation_id = consultation.id
-    table = Proposal.__table__
-    proposal_id = await db.scalar(
-        upsert_insert(db)(table)
-        .values(
-            consultation_id=consultation_id,
-            author_id=author_id,
-            title=title,
-            body=body,
-            topic_id=topic_id,
-            place=place,
-            submission_key=submission_key or None,
-            visibility=screening.visibility,
-            created_at=utcnow(),
-            updated_at=utcnow(),
-        )
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
+    proposal, created = await insert_once(
+        db,
+        Proposal,
+        author_id=author_id,
+        submission_key=submission_key,
+        consultation_id=consultation_id,
+        title=title,
+        body=body,
+        topic_id=topic_id,
+        place=place,
+        visibility=screening.visibility,
     )
-    if proposal_id is None:  # a concurrent send of the same form was first
-        await db.commit()  # nothing written: end the transaction (SQLite: the session store writes next)
-        existing = await _by_submission(db, author_id, submission_key or "")
-        assert existing is not None
-        return existing
-    proposal = await db.get_one(Proposal, proposal_id)
+    if not created:
+        return proposal
     if screening.held and screening.trigger is not None and org_id is not None:
         await open_review(
             db,
@@ -102,13 +90,7 @@ async def submit_proposal(
     else:
         queue_event(db, ProposalSubmitted(consultation_id=consultation_id, proposal_id=proposal.id))
     await remember_post(db, screening, now)
-    await db.commit()
     return proposal
-
-
-async def _by_submission(db: AsyncSession, author_id: int, key: str) -> Proposal | None:
-    stmt = select(Proposal).where(Proposal.author_id == author_id, Proposal.submission_key == key)
-    return (await db.scalars(stmt)).first()
 
 
 async def record_offline_proposal(
@@ -148,7 +130,6 @@ async def record_offline_proposal(
     db.add(proposal)
     await db.flush()
     queue_event(db, ProposalSubmitted(consultation_id=consultation.id, proposal_id=proposal.id))
-    await db.commit()
     return proposal
 
 
@@ -160,7 +141,6 @@ async def support_proposal(db: AsyncSession, *, proposal_id: int, consultation_i
     )
     if created:
         queue_event(db, ProposalSupportChanged(consultation_id=consultation_id, proposal_id=proposal_id))
-    await db.commit()
     return created
 
 
@@ -170,7 +150,6 @@ async def withdraw_support(db: AsyncSession, *, proposal_id: int, consultation_i
     )
     if result.rowcount:  # type: ignore[attr-defined]
         queue_event(db, ProposalSupportChanged(consultation_id=consultation_id, proposal_id=proposal_id))
-    await db.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -197,7 +176,6 @@ async def edit_proposal(
     goes back to the queue."""
     text_changed = (title, body, place) != (proposal.title, proposal.body, proposal.place)
     if not text_changed and topic_id == proposal.topic_id:
-        await db.commit()
         return False
     was_public = proposal.is_public
     if text_changed:
@@ -239,7 +217,6 @@ async def edit_proposal(
             codes = dict.fromkeys((*review.auto_codes, *screening.reasons))
             review.auto_reasons = ",".join(codes)
         queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
-    await db.commit()
     return True
 
 
@@ -257,32 +234,37 @@ async def withdraw_proposal(db: AsyncSession, *, proposal: Proposal, org_id: int
         if review is not None and review.is_open:
             queue_event(db, ReviewQueueChanged(organisation_id=org_id, review_id=review.id))
             await db.delete(review)
-    await db.commit()
 
 
 async def answer_proposal(
     db: AsyncSession,
-    mailer: Mailer,
     *,
     proposal: Proposal,
     state: AnswerState,
     text: str,
     staff_id: int,
     now: datetime,
-    proposal_url: str,
-    org_name: str,
-) -> None:
-    """The town's official answer (status and Stellungnahme), public on the proposal. The
-    author is told by e-mail, in their language, when the status or the statement changed."""
+) -> bool:
+    """The town's official answer (status and Stellungnahme), public on the proposal. Returns
+    whether the status or the statement changed: then the route, after its commit, tells the
+    author (:func:`tell_author_of_answer`)."""
     changed = proposal.answer_state != state or proposal.answer_text != text
     proposal.answer_state = state
     proposal.answer_text = text
     proposal.answered_at = now
     proposal.answered_by_id = staff_id
     queue_event(db, ProposalAnswered(consultation_id=proposal.consultation_id, proposal_id=proposal.id))
-    await db.commit()
-    if not changed or proposal.author_id is None:
+    return changed
+
+
+async def tell_author_of_answer(
+    db: AsyncSession, mailer: Mailer, *, proposal: Proposal, proposal_url: str, org_name: str
+) -> None:
+    """The author learns of the official answer by e-mail, in their language (called after the
+    answer is committed, so that a mail never announces an answer that was not saved)."""
+    if proposal.author_id is None:
         return
+    state, text = proposal.answer_state, proposal.answer_text
     author = await db.get(User, proposal.author_id)
     if author is None or author.email_verified_at is None:
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -66,6 +66,7 @@ from beteiligung.web.responses import (
     render,
     safe_next,
 )
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 MANAGE = permission_required(Perm.CONSULTATION_MANAGE)
@@ -82,6 +83,10 @@ def _seed(request: Req, value: str) -> int:
     if isinstance(token, str) and token:
         return int(hashlib.sha256(token.encode()).hexdigest()[:8], 16) % 2**31
     return secrets.randbelow(2**31)
+
+
+def _page_url(proposal_id: int) -> str:
+    return url("proposals.page", proposal_id=proposal_id)
 
 
 def _default_sort(consultation: Consultation) -> Sort:
@@ -150,9 +155,9 @@ async def proposals_page(
             "phase_names": PHASE_NAMES,
             "view": "liste",
             "next_url": str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
-            "live_url": f"/live/vorhaben/{consultation.slug}?seit={since}",
+            "live_url": url("live.consultation", slug=consultation.slug, query={"seit": since}),
             "live_next_change": next_change(consultation, now),
-            "list_url": f"/vorhaben/{consultation.slug}/vorschlaege?" + urlencode(params),
+            "list_url": url("proposals.list", slug=consultation.slug, query=params),
         },
         block="results",
         announce=ngettext("%(num)s Vorschlag gefunden.", "%(num)s Vorschläge gefunden.", page.total)
@@ -232,6 +237,7 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
         screening=screening,
         now=now,
     )
+    await db_session.commit()
     if proposal.is_public:
         flash(request, _("Vielen Dank! Ihr Vorschlag ist veröffentlicht."))
     else:  # not a success yet: an information, with the reason and what happens next
@@ -239,7 +245,7 @@ async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> 
             "Vielen Dank! Ihr Vorschlag wartet auf Freigabe durch die Moderation. Erst dann sehen ihn andere."
         )
         flash(request, held_message(intro, screening), "info")
-    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
+    return redirect_after_post(request, _page_url(proposal.id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,7 +286,7 @@ async def proposal_part_page(
     if block is None:
         raise NotFoundException()
     if not is_htmx(request):
-        return Redirect(path=f"/vorschlaege/{proposal.id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(path=_page_url(proposal.id), status_code=HTTP_303_SEE_OTHER)
     if block == "support" and ansicht == "liste":
         # The list's support widget: same block, rendered from the list page's template.
         current = urlsplit(request.headers.get("hx-current-url", ""))
@@ -303,13 +309,13 @@ async def proposal_part_page(
 
 async def _support_response(request: Req, db: Any, proposal_id: FromPath[int], message: str) -> Response[Any]:
     data = await form_data(request)
+    back = safe_next(str(data.get("next") or ""), _page_url(proposal_id))
     proposal = await get_proposal(db, proposal_id)
     assert proposal is not None
     count = ngettext("%(num)s Unterstützung.", "%(num)s Unterstützungen.", proposal.support_count)
     if not is_htmx(request):
         flash(request, f"{message} {count}")
-        fallback = f"/vorschlaege/{proposal_id}"
-        return Redirect(path=safe_next(str(data.get("next") or ""), fallback), status_code=HTTP_303_SEE_OTHER)
+        return Redirect(path=back, status_code=HTTP_303_SEE_OTHER)
     actor = request.state.actor
     view = "liste" if data.get("view") == "liste" else "seite"
     template = "proposals/list.html" if view == "liste" else "proposals/page.html"
@@ -321,7 +327,7 @@ async def _support_response(request: Req, db: Any, proposal_id: FromPath[int], m
             "supported": await supported_ids(db, actor.user_id, [proposal.id]),
             "rules": ProposalRules(actor, proposal.consultation, utcnow()),
             "view": view,
-            "next_url": safe_next(str(data.get("next") or ""), f"/vorschlaege/{proposal_id}"),
+            "next_url": back,
             "focus_support": True,
         },
         block="support",
@@ -337,6 +343,7 @@ async def support_submit(request: Req, db_session: DB, proposal_id: FromPath[int
     await actions.support_proposal(
         db_session, proposal_id=proposal.id, consultation_id=proposal.consultation_id, user_id=actor.user_id
     )
+    await db_session.commit()
     return await _support_response(request, db_session, proposal_id, _("Sie unterstützen diesen Vorschlag."))
 
 
@@ -349,6 +356,7 @@ async def withdraw_submit(request: Req, db_session: DB, proposal_id: FromPath[in
     await actions.withdraw_support(
         db_session, proposal_id=proposal.id, consultation_id=proposal.consultation_id, user_id=actor.user_id
     )
+    await db_session.commit()
     return await _support_response(
         request, db_session, proposal_id, _("Sie haben Ihre Unterstützung zurückgezogen.")
     )
@@ -430,6 +438,7 @@ async def edit_proposal_submit(request: Req, db_session: DB, proposal_id: FromPa
         pre_moderated=holds_new_posts(actor, consultation),
         now=now,
     )
+    await db_session.commit()
     if not changed:
         flash(request, _("Sie haben nichts geändert."), "info")
     elif proposal.is_public:
@@ -450,7 +459,7 @@ async def edit_proposal_submit(request: Req, db_session: DB, proposal_id: FromPa
                 "Ihre Änderung ist gespeichert. Ihr Vorschlag wartet weiter auf Freigabe durch die Moderation."
             )
         flash(request, f"{intro} {why.text()}", "info")
-    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
+    return redirect_after_post(request, _page_url(proposal.id))
 
 
 @post("/vorschlaege/{proposal_id:int}/rueckzug", name="proposals.retract")
@@ -463,6 +472,7 @@ async def retract_proposal_submit(request: Req, db_session: DB, proposal_id: Fro
         )
     )
     await actions.withdraw_proposal(db_session, proposal=proposal, org_id=request.state.org.id, now=utcnow())
+    await db_session.commit()
     flash(
         request,
         _(
@@ -470,7 +480,7 @@ async def retract_proposal_submit(request: Req, db_session: DB, proposal_id: Fro
             "seine Unterstützungen bleiben gezählt, neue sind nicht mehr möglich."
         ),
     )
-    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
+    return redirect_after_post(request, _page_url(proposal.id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -504,20 +514,26 @@ async def answer_submit(request: Req, db_session: DB, proposal_id: FromPath[int]
             block="form",
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    mailer: Mailer = request.app.state["mailer"]
-    await actions.answer_proposal(
+    changed = await actions.answer_proposal(
         db_session,
-        mailer,
         proposal=proposal,
         state=AnswerState(form.cleaned["state"]),
         text=form.cleaned["text"],
         staff_id=request.state.actor.user_id,
         now=utcnow(),
-        proposal_url=f"{settings_of(request).resolved_base_url}/vorschlaege/{proposal.id}",
-        org_name=request.state.org.name,
     )
+    await db_session.commit()  # the answer is saved before the author is told of it
+    if changed:
+        mailer: Mailer = request.app.state["mailer"]
+        await actions.tell_author_of_answer(
+            db_session,
+            mailer,
+            proposal=proposal,
+            proposal_url=settings_of(request).resolved_base_url + _page_url(proposal.id),
+            org_name=request.state.org.name,
+        )
     flash(request, _("Die Antwort ist veröffentlicht."))
-    return redirect_after_post(request, f"/vorschlaege/{proposal.id}#antwort")
+    return redirect_after_post(request, url("proposals.page", proposal_id=proposal.id, anchor="antwort"))
 
 
 @get("/vorhaben/{slug:str}/vorschlaege/erfassen", name="proposals.record", guards=[MANAGE])
@@ -556,8 +572,9 @@ async def record_proposal_submit(request: Req, db_session: DB, slug: FromPath[st
         place=form.cleaned["place"],
         submission_key=form.cleaned["submission_key"],
     )
+    await db_session.commit()
     flash(request, _("Der Beitrag ist erfasst und als solcher gekennzeichnet."))
-    return redirect_after_post(request, f"/vorschlaege/{proposal.id}")
+    return redirect_after_post(request, _page_url(proposal.id))
 
 
 @get("/live/vorschlaege/{proposal_id:int}", name="live.proposal", opt={"live": True})
