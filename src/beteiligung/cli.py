@@ -200,6 +200,7 @@ def create_user_cmd(
                         role=Role(role),
                         now=utcnow(),
                     )
+                    await db.commit()  # the action does not commit (issue 12)
                 except actions.AccountError as exc:
                     click.echo(exc.message, err=True)
                     sys.exit(2)

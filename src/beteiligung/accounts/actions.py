@@ -1,8 +1,10 @@
 """Account use cases (writes). Routes parse and authorise, then call exactly one of these.
 
-Each action commits its own transaction; mails go out after the commit, so a rollback sends
-nothing. Messages that could reveal whether an e-mail is registered are identical either way
-(SEC-03): the actions return the same outcome and the routes show the same page.
+Actions never commit: the route commits once after the action (issue 12). The one exception is
+:func:`_commit_then_mail`: a mail that carries a token link or reports a change leaves only
+after the rows it speaks of are committed, so a rollback sends nothing. Messages that could
+reveal whether an e-mail is registered are identical either way (SEC-03): the actions return
+the same outcome and the routes show the same page.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from beteiligung.accounts.tokens import consume_token, issue_token
 from beteiligung.i18n import gettext as _
 from beteiligung.mail.models import OutboxMail
 from beteiligung.mail.service import Mailer
+from beteiligung.web.errors import Refused
 
 # The registry's ``extras`` key under which the organisations feature offers
 # ``text_version(db, org_id, key) -> int``: the current version of one of an organisation's texts
@@ -42,13 +45,19 @@ class OrgRef(Protocol):
     def name(self) -> str: ...
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """A use case cannot proceed; ``message`` is shown to the user, ``field`` names the input."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+async def _commit_then_mail(
+    db: AsyncSession, mailer: Mailer, *, to: str, subject: str, body: str, user_id: int | None = None
+) -> None:
+    """The documented exception to "actions never commit" (issue 12): commit, then send. With
+    SMTP a mail leaves at once and cannot be called back; sent before the commit, a later
+    rollback would leave a link to a token that does not exist, or report a change that did not
+    happen. (In outbox mode ``Mailer.send`` commits its row itself.)"""
+    await db.commit()
+    await mailer.send(db, to=to, user_id=user_id, subject=subject, body=body)
 
 
 def normalise_email(email: str) -> str:
@@ -113,9 +122,9 @@ async def register_user(
         )
     )
     token = await issue_token(db, user.id, TokenPurpose.VERIFY_EMAIL, now)
-    await db.commit()
-    await mailer.send(
+    await _commit_then_mail(
         db,
+        mailer,
         to=email,
         user_id=user.id,
         subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
@@ -139,9 +148,9 @@ async def resend_verification(
     if user.email_verified_at is not None:
         return
     token = await issue_token(db, user.id, TokenPurpose.VERIFY_EMAIL, now)
-    await db.commit()
-    await mailer.send(
+    await _commit_then_mail(
         db,
+        mailer,
         to=user.email,
         user_id=user.id,
         subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
@@ -180,14 +189,14 @@ async def confirm_email(db: AsyncSession, mailer: Mailer, *, token: str, now: da
         )
     if purpose is TokenPurpose.CHANGE_EMAIL and row.new_email:
         if await get_user_by_email(db, row.new_email) is not None:
-            await db.rollback()
+            # Nothing is kept: the route rolls back on a refusal, so the link stays unused.
             raise AccountError(_("Diese E-Mail-Adresse gehört inzwischen zu einem anderen Konto."))
         old = user.email
         user.email = row.new_email
         user.email_verified_at = now
-        await db.commit()
-        await mailer.send(
+        await _commit_then_mail(
             db,
+            mailer,
             to=old,
             subject=_("Ihre E-Mail-Adresse wurde geändert"),
             body=_(
@@ -198,7 +207,6 @@ async def confirm_email(db: AsyncSession, mailer: Mailer, *, token: str, now: da
         )
         return EmailConfirmation(user.id, True)
     user.email_verified_at = user.email_verified_at or now
-    await db.commit()
     return EmailConfirmation(user.id, False)
 
 
@@ -213,7 +221,6 @@ async def authenticate(db: AsyncSession, *, email: str, password: str, now: date
     if needs_rehash(user.password_hash):  # parameters were raised since this hash was made
         user.password_hash = await hash_password(password)
     user.last_login_at = now
-    await db.commit()
     return user
 
 
@@ -224,9 +231,9 @@ async def request_password_reset(
     if user is None:
         return
     token = await issue_token(db, user.id, TokenPurpose.RESET_PASSWORD, now)
-    await db.commit()
-    await mailer.send(
+    await _commit_then_mail(
         db,
+        mailer,
         to=user.email,
         user_id=user.id,
         subject=_("Passwort zurücksetzen"),
@@ -247,14 +254,12 @@ async def reset_password(
 ) -> User:
     row = await consume_token(db, token, TokenPurpose.RESET_PASSWORD, now)
     user = await db.get(User, row.user_id) if row else None
-    if user is None:
-        await db.rollback()
+    if user is None:  # the route rolls back on a refusal
         raise AccountError(
             _("Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie einen neuen an."), None
         )
     await _set_password(db, mailer, user, password, now)
     user.email_verified_at = user.email_verified_at or now  # the mailbox was just proven
-    await db.commit()
     return user
 
 
@@ -264,7 +269,6 @@ async def change_password(
     if not await verify_password(user.password_hash, current):
         raise AccountError(_("Das aktuelle Passwort ist nicht richtig."), "current_password")
     await _set_password(db, mailer, user, new, now)
-    await db.commit()
 
 
 async def _set_password(db: AsyncSession, mailer: Mailer, user: User, password: str, now: datetime) -> None:
@@ -318,9 +322,9 @@ async def request_email_change(
         )
         return
     token = await issue_token(db, user.id, TokenPurpose.CHANGE_EMAIL, now, new_email=new_email)
-    await db.commit()
-    await mailer.send(
+    await _commit_then_mail(
         db,
+        mailer,
         to=new_email,
         user_id=user.id,
         subject=_("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
@@ -337,13 +341,11 @@ async def request_email_change(
 async def update_profile(db: AsyncSession, *, user: User, display_name: str, locale: str) -> None:
     user.display_name = display_name
     user.locale = locale
-    await db.commit()
 
 
 async def end_other_sessions(db: AsyncSession, *, user: User) -> int:
     """Bump the auth version; the caller re-stamps its own session with the new value."""
     user.auth_version += 1
-    await db.commit()
     return user.auth_version
 
 
@@ -364,7 +366,6 @@ async def set_role(db: AsyncSession, *, user: User, org_id: int, role: Role) -> 
     else:
         return
     user.auth_version += 1
-    await db.commit()
 
 
 async def create_user(
@@ -378,7 +379,7 @@ async def create_user(
     now: datetime,
     locale: str = "de",
 ) -> User:
-    """Create a verified account directly (CLI, demo data)."""
+    """Create a verified account directly (CLI, demo data); the caller commits."""
     email = normalise_email(email)
     if await get_user_by_email(db, email) is not None:
         raise AccountError(_("Diese E-Mail-Adresse ist bereits registriert."), "email")
@@ -392,7 +393,6 @@ async def create_user(
     db.add(user)
     await db.flush()
     db.add(Membership(user_id=user.id, organisation_id=org.id, role=role))
-    await db.commit()
     return user
 
 
@@ -404,7 +404,6 @@ async def delete_account(db: AsyncSession, *, user: User) -> None:
     # anonymised; meeting questions and votes stay, anonymised …
     await erase_feature_data(db, user)
     await db.delete(user)
-    await db.commit()
 
 
 async def count_users(db: AsyncSession) -> int:

@@ -7,13 +7,20 @@ to ``user.id`` with ``ON DELETE SET NULL`` and render as "Gelöschtes Konto".
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from typing import Annotated
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from beteiligung.db import Base
+from beteiligung.db import Base, Timestamp, TimestampOrNone
+
+# A reference to an account, as a column type (``Mapped[UserId]``). ``UserId``: the row belongs to
+# the person and goes with the account. ``UserIdOrNone``: the row is something the person did
+# for others (a contribution, a decision); it stays, without the person, when the account goes.
+UserId = Annotated[int, mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))]
+UserIdOrNone = Annotated[
+    int | None, mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
+]
 
 
 class Role(enum.StrEnum):
@@ -28,13 +35,13 @@ class User(Base):
 
     # Stored lower-cased and stripped, so uniqueness is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    email_verified_at: Mapped[TimestampOrNone]
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(60))
     locale: Mapped[str] = mapped_column(String(5), default="de")
     # Bumped on password change, reset and "log out everywhere": sessions carrying an older value end.
     auth_version: Mapped[int] = mapped_column(Integer, default=1)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    last_login_at: Mapped[TimestampOrNone]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -47,7 +54,7 @@ class Membership(Base):
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
@@ -63,12 +70,12 @@ class Consent(Base):
 
     __tablename__ = "consent"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(40))  # e.g. "nutzungsbedingungen", "datenschutz"
     text_version: Mapped[int] = mapped_column(Integer)
-    given_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    given_at: Mapped[Timestamp]
+    revoked_at: Mapped[TimestampOrNone]
 
 
 class TokenPurpose(enum.StrEnum):
@@ -82,13 +89,13 @@ class EmailToken(Base):
 
     __tablename__ = "email_token"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     purpose: Mapped[TokenPurpose] = mapped_column(
         Enum(TokenPurpose, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    expires_at: Mapped[Timestamp]
+    used_at: Mapped[TimestampOrNone]
     new_email: Mapped[str | None] = mapped_column(String(254), default=None)
 
 
@@ -104,4 +111,4 @@ class StoredSession(Base):
     key: Mapped[str] = mapped_column(String(255))
     namespace: Mapped[str] = mapped_column(String(255))
     value: Mapped[bytes] = mapped_column(LargeBinary)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)
+    expires_at: Mapped[TimestampOrNone] = mapped_column(index=True)

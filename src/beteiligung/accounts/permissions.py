@@ -66,4 +66,3 @@ ANONYMOUS = Actor()
 def can(actor: Actor, perm: Perm | str) -> bool:
     """True when one of the actor's roles in the current organisation grants ``perm``."""
     return actor.is_authenticated and Perm(perm) in actor.perms
-

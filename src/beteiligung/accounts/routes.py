@@ -1,7 +1,9 @@
 """Account pages: register, verify, log in and out, reset, "Mein Konto", "Meine Daten", delete.
 
 Every form works as a plain POST (errors: 422 with the full page; success: 303) and with htmx
-(errors: the form's block; success: HX-Redirect). See :mod:`beteiligung.web.responses`.
+(errors: the form's block; success: HX-Redirect). See :mod:`beteiligung.web.responses`. The
+actions never commit; ``submit_form`` or the route commits once after the action, and only then
+ends other sessions (the session store writes through a connection of its own).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ from beteiligung.infra import (
 from beteiligung.mail.service import Mailer
 from beteiligung.web.context import DB, settings_of
 from beteiligung.web.forms import Form
-from beteiligung.web.responses import flash, redirect_after_post, render, safe_next
+from beteiligung.web.responses import flash, form_data, redirect_after_post, render, safe_next, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -76,11 +79,6 @@ def _user(request: Req) -> User:
     if user is None:
         raise NotAuthorizedException("login required")
     return user  # type: ignore[no-any-return]
-
-
-async def _form_data(request: Req) -> dict[str, Any]:
-    data = await request.form()
-    return {key: data.get(key) for key in data}
 
 
 def _form_page(
@@ -144,7 +142,7 @@ async def register_page(request: Req) -> Template:
 
 @post("/registrieren", name="register.submit", opt={"form": ("accounts/register.html", RegisterForm)})
 async def register_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = RegisterForm(await _form_data(request))
+    form = RegisterForm(await form_data(request))
     template = "accounts/register.html"
     if not form.validate():
         return _form_page(request, template, form)
@@ -163,22 +161,27 @@ async def register_submit(request: Req, db_session: DB) -> Response[Any]:
         base_url=settings.resolved_base_url,
         now=utcnow(),
     )
-    return redirect_after_post(request, "/registrieren/gesendet")
+    await db_session.commit()
+    return redirect_after_post(request, url("register.sent"))
+
+
+def _message(request: Req, title: str, message: str) -> Template:
+    return render(request, "accounts/message.html", {"title": title, "message": message})
+
+
+def _check_your_mail(request: Req, message: str) -> Template:
+    return _message(request, _("Bitte prüfen Sie Ihr E-Mail-Postfach"), message)
 
 
 @get("/registrieren/gesendet", name="register.sent")
 async def register_sent(request: Req) -> Template:
-    return render(
+    return _check_your_mail(
         request,
-        "accounts/message.html",
-        {
-            "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
-            "message": _(
-                "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um Ihre "
-                "E-Mail-Adresse zu bestätigen. Danach können Sie sich anmelden. Keine E-Mail erhalten? "
-                "Schauen Sie bitte auch im Spam-Ordner nach."
-            ),
-        },
+        _(
+            "Wir haben Ihnen eine E-Mail geschickt. Bitte öffnen Sie den Link darin, um Ihre "
+            "E-Mail-Adresse zu bestätigen. Danach können Sie sich anmelden. Keine E-Mail erhalten? "
+            "Schauen Sie bitte auch im Spam-Ordner nach."
+        ),
     )
 
 
@@ -207,7 +210,7 @@ async def confirm_email_page(request: Req, db_session: DB, token: FromQuery[str]
     opt={"form": ("accounts/confirm_email.html", ConfirmTokenForm)},
 )
 async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ConfirmTokenForm(await _form_data(request))
+    form = ConfirmTokenForm(await form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
     try:
@@ -215,13 +218,15 @@ async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
             db_session, _mailer(request), token=form.cleaned["token"], now=utcnow()
         )
     except actions.AccountError as exc:
+        await db_session.rollback()
         form.add_error(None, exc.message)
         return _form_page(request, "accounts/confirm_email.html", form, status=400, valid=False)
+    await db_session.commit()
     if result.changed_email:
         flash(request, _("Ihre neue E-Mail-Adresse ist bestätigt."))
-        return redirect_after_post(request, "/konto" if request.state.actor.is_authenticated else "/anmelden")
-    flash(request, _("Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."))
-    return redirect_after_post(request, "/konto" if request.state.actor.is_authenticated else "/anmelden")
+    else:
+        flash(request, _("Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."))
+    return redirect_after_post(request, url("account" if request.state.actor.is_authenticated else "login"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,22 +235,17 @@ async def confirm_email_submit(request: Req, db_session: DB) -> Response[Any]:
 @get("/anmelden", name="login")
 async def login_page(request: Req, next: FromQuery[str] = "") -> Template:
     if request.state.actor.is_authenticated:
-        return render(
+        return _message(
             request,
-            "accounts/message.html",
-            {
-                "title": _("Sie sind angemeldet"),
-                "message": _(
-                    "Sie sind bereits als %(name)s angemeldet.", name=request.state.actor.display_name
-                ),
-            },
+            _("Sie sind angemeldet"),
+            _("Sie sind bereits als %(name)s angemeldet.", name=request.state.actor.display_name),
         )
     return render(request, "accounts/login.html", {"form": LoginForm(), "next": safe_next(next, "")})
 
 
 @post("/anmelden", name="login.submit", opt={"form": ("accounts/login.html", LoginForm)})
 async def login_submit(request: Req, db_session: DB) -> Response[Any]:
-    data = await _form_data(request)
+    data = await form_data(request)
     form = LoginForm(data)
     next_url = safe_next(str(data.get("next") or ""), "")
     template = "accounts/login.html"
@@ -266,6 +266,7 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
     user = await actions.authenticate(
         db_session, email=email, password=form.cleaned["password"], now=utcnow()
     )
+    await db_session.commit()  # the last login (and a rehashed password)
     if user is None:
         await limiter.hit(LOGIN_PER_IP, _ip(request))
         await limiter.hit(LOGIN_FAILURES_PER_ACCOUNT, email)
@@ -287,20 +288,21 @@ async def login_submit(request: Req, db_session: DB) -> Response[Any]:
             base_url=settings_of(request).resolved_base_url,
             now=utcnow(),
         )
+        await db_session.commit()
         return _form_page(request, template, form, status=403, next=next_url)
     await limiter.reset(LOGIN_FAILURES_PER_ACCOUNT, email)
     _sign_in(request, user)
     if user.locale in i18n.LOCALES:
         i18n.current_locale.set(user.locale)
     flash(request, _("Willkommen, %(name)s! Sie sind angemeldet.", name=user.display_name))
-    return redirect_after_post(request, next_url or "/konto")
+    return redirect_after_post(request, next_url or url("account"))
 
 
 @post("/abmelden", name="logout")
 async def logout(request: Req) -> Response[Any]:
     _sign_out(request)
     flash(request, _("Sie sind abgemeldet."))
-    return redirect_after_post(request, "/")
+    return redirect_after_post(request, url("home"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +319,7 @@ async def forgot_page(request: Req) -> Template:
     opt={"form": ("accounts/forgot.html", ForgotPasswordForm)},
 )
 async def forgot_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ForgotPasswordForm(await _form_data(request))
+    form = ForgotPasswordForm(await form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/forgot.html", form)
     limiter = _limiter(request)
@@ -334,21 +336,18 @@ async def forgot_submit(request: Req, db_session: DB) -> Response[Any]:
             base_url=settings_of(request).resolved_base_url,
             now=utcnow(),
         )
-    return redirect_after_post(request, "/passwort-vergessen/gesendet")
+        await db_session.commit()
+    return redirect_after_post(request, url("password.forgot.sent"))
 
 
 @get("/passwort-vergessen/gesendet", name="password.forgot.sent")
 async def forgot_sent(request: Req) -> Template:
-    return render(
+    return _check_your_mail(
         request,
-        "accounts/message.html",
-        {
-            "title": _("Bitte prüfen Sie Ihr E-Mail-Postfach"),
-            "message": _(
-                "Wenn zu dieser E-Mail-Adresse ein Konto besteht, haben wir einen Link zum Zurücksetzen "
-                "des Passworts geschickt. Er ist eine Stunde gültig."
-            ),
-        },
+        _(
+            "Wenn zu dieser E-Mail-Adresse ein Konto besteht, haben wir einen Link zum Zurücksetzen "
+            "des Passworts geschickt. Er ist eine Stunde gültig."
+        ),
     )
 
 
@@ -365,7 +364,7 @@ async def reset_page(request: Req, db_session: DB, token: FromQuery[str] = "") -
 
 @post("/passwort-neu", name="password.reset.submit", opt={"form": ("accounts/reset.html", ResetPasswordForm)})
 async def reset_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ResetPasswordForm(await _form_data(request))
+    form = ResetPasswordForm(await form_data(request))
     if not form.validate():
         return _form_page(request, "accounts/reset.html", form, valid="token" not in form.errors)
     try:
@@ -377,12 +376,14 @@ async def reset_submit(request: Req, db_session: DB) -> Response[Any]:
             now=utcnow(),
         )
     except actions.AccountError as exc:
+        await db_session.rollback()
         form.add_error(exc.field, exc.message)
         return _form_page(request, "accounts/reset.html", form, status=400, valid=False)
+    await db_session.commit()
     await _end_sessions(request, user.id)
     _sign_out(request)
     flash(request, _("Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."))
-    return redirect_after_post(request, "/anmelden")
+    return redirect_after_post(request, url("login"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,84 +406,110 @@ async def account_page(request: Req) -> Template:
     return render(request, "accounts/account.html", _account_context(request))
 
 
-def _account_form_error(
-    request: Req, block: str, status: int = HTTP_422_UNPROCESSABLE_ENTITY, **forms: Form
-) -> Template:
-    ctx = _account_context(request, **forms)
-    ctx["form"] = next(iter(forms.values()))
-    return render(request, "accounts/account.html", ctx, block=block, status=status)
+async def _submit_account_form(
+    request: Req,
+    db_session: DB,
+    form: Form,
+    action: Any,
+    done: str | Any,
+) -> Response[Any] | Template:
+    """One of the forms on "Mein Konto" through ``submit_form``: errors answer the page (or the
+    form's own block, named after its context key ``<id>_form``) with the other forms fresh."""
+    key = f"{form.id}_form"
+
+    async def context(bound: Form) -> dict[str, Any]:
+        await db_session.refresh(_user(request))  # a refusal rolled back, which expired the user
+        return _account_context(request, **{key: bound})
+
+    return await submit_form(
+        request,
+        db_session,
+        form,
+        template="accounts/account.html",
+        context=context,
+        action=action,
+        next_url=url("account"),
+        done=done,
+        block=key,
+    )
 
 
 @post("/konto/profil", name="account.profile", guards=[login_required])
-async def profile_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ProfileForm(await _form_data(request))
-    if not form.validate():
-        return _account_form_error(request, "profile_form", profile_form=form)
-    await actions.update_profile(
+async def profile_submit(request: Req, db_session: DB) -> Response[Any] | Template:
+    async def save(values: dict[str, Any]) -> None:
+        await actions.update_profile(
+            db_session, user=_user(request), display_name=values["display_name"], locale=values["locale"]
+        )
+        i18n.current_locale.set(values["locale"])  # the flash message reads in the new language
+
+    return await _submit_account_form(
+        request,
         db_session,
-        user=_user(request),
-        display_name=form.cleaned["display_name"],
-        locale=form.cleaned["locale"],
+        ProfileForm(await form_data(request)),
+        save,
+        lambda _result: _("Ihr Profil wurde gespeichert."),
     )
-    i18n.current_locale.set(form.cleaned["locale"])
-    flash(request, _("Ihr Profil wurde gespeichert."))
-    return redirect_after_post(request, "/konto")
 
 
 @post("/konto/passwort", name="account.password", guards=[login_required])
 async def password_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ChangePasswordForm(await _form_data(request))
+    form = ChangePasswordForm(await form_data(request))
     user = _user(request)
-    if not form.validate():
-        return _account_form_error(request, "password_form", password_form=form)
-    try:
-        await actions.change_password(
-            db_session,
-            _mailer(request),
-            user=user,
-            current=form.cleaned["current_password"],
-            new=form.cleaned["new_password"],
-            now=utcnow(),
-        )
-    except actions.AccountError as exc:
-        form.add_error(exc.field, exc.message)
-        return _account_form_error(request, "password_form", password_form=form)
+    if form.validate():
+        try:
+            await actions.change_password(
+                db_session,
+                _mailer(request),
+                user=user,
+                current=form.cleaned["current_password"],
+                new=form.cleaned["new_password"],
+                now=utcnow(),
+            )
+        except actions.AccountError as exc:
+            await db_session.rollback()
+            await db_session.refresh(user)  # the rollback expired it; the page shows it
+            form.add_error(exc.field, exc.message)
+    if form.has_errors:
+        ctx = _account_context(request, password_form=form) | {"form": form}
+        return render(request, "accounts/account.html", ctx, block="password_form", status=422)
+    await db_session.commit()  # before the other sessions end: their store writes on its own
     await _end_sessions(request, user.id)
     _sign_in(request, user)  # new id, new auth version: this session stays, all others end
     flash(request, _("Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden abgemeldet."))
-    return redirect_after_post(request, "/konto")
+    return redirect_after_post(request, url("account"))
 
 
 @post("/konto/email", name="account.email", guards=[login_required])
-async def email_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = ChangeEmailForm(await _form_data(request))
-    if not form.validate():
-        return _account_form_error(request, "email_form", email_form=form)
-    try:
+async def email_submit(request: Req, db_session: DB) -> Response[Any] | Template:
+    async def request_change(values: dict[str, Any]) -> None:
         await actions.request_email_change(
             db_session,
             _mailer(request),
             user=_user(request),
-            password=form.cleaned["current_password"],
-            new_email=form.cleaned["new_email"],
+            password=values["current_password"],
+            new_email=values["new_email"],
             base_url=settings_of(request).resolved_base_url,
             now=utcnow(),
         )
-    except actions.AccountError as exc:
-        form.add_error(exc.field, exc.message)
-        return _account_form_error(request, "email_form", email_form=form)
-    flash(request, _("Wir haben einen Bestätigungslink an die neue E-Mail-Adresse geschickt."))
-    return redirect_after_post(request, "/konto")
+
+    return await _submit_account_form(
+        request,
+        db_session,
+        ChangeEmailForm(await form_data(request)),
+        request_change,
+        _("Wir haben einen Bestätigungslink an die neue E-Mail-Adresse geschickt."),
+    )
 
 
 @post("/konto/sitzungen-beenden", name="account.sessions.end", guards=[login_required])
 async def end_sessions_submit(request: Req, db_session: DB) -> Response[Any]:
     user = _user(request)
     await actions.end_other_sessions(db_session, user=user)
+    await db_session.commit()
     await _end_sessions(request, user.id)
     _sign_in(request, user)
     flash(request, _("Alle anderen Sitzungen wurden abgemeldet."))
-    return redirect_after_post(request, "/konto")
+    return redirect_after_post(request, url("account"))
 
 
 @post("/konto/bestaetigung-senden", name="account.verification.resend", guards=[login_required])
@@ -495,8 +522,9 @@ async def resend_verification_submit(request: Req, db_session: DB) -> Response[A
         base_url=settings_of(request).resolved_base_url,
         now=utcnow(),
     )
+    await db_session.commit()
     flash(request, _("Wir haben Ihnen einen neuen Bestätigungslink geschickt."))
-    return redirect_after_post(request, "/konto")
+    return redirect_after_post(request, url("account"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,7 +556,7 @@ async def delete_page(request: Req) -> Template:
     opt={"form": ("accounts/delete.html", DeleteAccountForm)},
 )
 async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = DeleteAccountForm(await _form_data(request))
+    form = DeleteAccountForm(await form_data(request))
     user = _user(request)
     if not form.validate():
         return _form_page(request, "accounts/delete.html", form)
@@ -537,10 +565,11 @@ async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
         return _form_page(request, "accounts/delete.html", form)
     user_id = user.id
     await actions.delete_account(db_session, user=user)
+    await db_session.commit()
     await _end_sessions(request, user_id)
     _sign_out(request)
     flash(request, _("Ihr Konto und Ihre persönlichen Daten wurden gelöscht."))
-    return redirect_after_post(request, "/")
+    return redirect_after_post(request, url("home"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,14 +577,14 @@ async def delete_submit(request: Req, db_session: DB) -> Response[Any]:
 # --------------------------------------------------------------------------------------------
 @post("/sprache", name="language")
 async def set_language(request: Req, db_session: DB) -> Response[Any]:
-    data = await _form_data(request)
+    data = await form_data(request)
     locale = i18n.normalise_locale(str(data.get("lang") or "")) or i18n.DEFAULT_LOCALE
     user = request.state.get("user")
     if user is not None:
         user.locale = locale
         await db_session.commit()
     response: Response[Any] = Redirect(
-        path=safe_next(str(data.get("next") or "/")), status_code=HTTP_303_SEE_OTHER
+        path=safe_next(str(data.get("next") or ""), url("home")), status_code=HTTP_303_SEE_OTHER
     )
     response.set_cookie(
         Cookie(

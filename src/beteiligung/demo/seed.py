@@ -107,6 +107,7 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
             )
             created = True
         users[login.role] = user
+    await db.commit()  # create_user does not commit (issue 12)
     if await seed_participation(db, org, users, now):
         created = True
     if await seed_moderation(db, org, users, now):

@@ -1,4 +1,4 @@
-"""Writes for notifications. ``notify`` adds to the caller's transaction; the caller commits."""
+"""Writes for notifications. They add to the caller's transaction; the caller commits."""
 
 from __future__ import annotations
 
@@ -21,4 +21,3 @@ async def mark_all_read(db: AsyncSession, *, user_id: int, now: datetime) -> Non
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now)
     )
-    await db.commit()

@@ -3,22 +3,21 @@ parameters, not finished text, so it reads in the user's language at the time th
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from beteiligung.db import Base
+from beteiligung.accounts.models import UserId
+from beteiligung.db import Base, TimestampOrNone
 
 
 class Notification(Base):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user", "user_id", "created_at"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    user_id: Mapped[UserId]
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
-    read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    read_at: Mapped[TimestampOrNone]

@@ -20,6 +20,7 @@ from beteiligung.notifications import actions, queries
 from beteiligung.notifications.texts import notification_text
 from beteiligung.web.context import DB
 from beteiligung.web.responses import flash, is_htmx, page_number, redirect_after_post, render, safe_next
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -52,12 +53,13 @@ async def notifications_page(request: Req, db_session: DB, seite: FromQuery[str 
 @post(f"{URL}/gelesen", name="notifications.read", guards=[login_required])
 async def notifications_read_submit(request: Req, db_session: DB) -> Response[Any]:
     await actions.mark_all_read(db_session, user_id=request.state.actor.user_id, now=utcnow())
+    await db_session.commit()
     message = _("Alle Mitteilungen sind als gelesen markiert.")
     if is_htmx(request):
         ctx = await _context(request, db_session) | {"badge_oob": True}
         return render(request, TEMPLATE, ctx, block="list", announce=message)
     flash(request, message)
-    return redirect_after_post(request, URL)
+    return redirect_after_post(request, url("notifications"))
 
 
 ROUTES = [notifications_page, notifications_read_submit]

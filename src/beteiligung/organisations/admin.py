@@ -1,4 +1,8 @@
-"""The organisation's admin area: texts, members and roles, and the mail outbox."""
+"""The organisation's admin area: texts, members and roles, and the mail outbox.
+
+The routes own the unit of work: the text form goes through ``submit_form``; the role form
+commits itself before the person's sessions end (the session store writes on its own).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ from beteiligung.organisations.models import TEXT_KEYS
 from beteiligung.organisations.queries import get_text, list_texts
 from beteiligung.web.context import DB
 from beteiligung.web.forms import Field, Form
-from beteiligung.web.responses import flash, redirect_after_post, render
+from beteiligung.web.responses import flash, form_data, is_htmx, redirect_after_post, render, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -102,13 +107,11 @@ async def text_edit_page(request: Req, db_session: DB, key: FromPath[str]) -> Te
 @post(
     "/verwaltung/texte/{key:str}", name="admin.text.submit", guards=[permission_required(Perm.ORG_TEXTS_EDIT)]
 )
-async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> Response[Any]:
+async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> Response[Any] | Template:
     text = await _load_text(db_session, request.state.org.id, key)
-    data = await request.form()
-    form = TextForm(dict(data.items()))
-    if not form.validate():
-        return render(request, "admin/text_edit.html", {"form": form, "text": text}, block="form", status=422)
-    if data.get("aktion") == "vorschau":  # rendered as it would be published, nothing saved
+    data = await form_data(request)
+    form = TextForm(data)
+    if data.get("aktion") == "vorschau" and form.validate():  # as it would be published, nothing saved
         preview = {"title": form.cleaned["title"], "body": form.cleaned["body"]}
         return render(
             request,
@@ -117,20 +120,28 @@ async def text_edit_submit(request: Req, db_session: DB, key: FromPath[str]) -> 
             block="form",
             announce=_("Vorschau angezeigt. Der Text ist noch nicht gespeichert."),
         )
-    if (form.cleaned["title"], form.cleaned["body"]) != (text.title, text.body):
-        text.title = form.cleaned["title"]
-        text.body = form.cleaned["body"]
-        text.version += 1  # consents cite the version they agreed to
-        await db_session.commit()
-    flash(
+
+    async def save(values: dict[str, Any]) -> Any:
+        if (values["title"], values["body"]) != (text.title, text.body):
+            text.title = values["title"]
+            text.body = values["body"]
+            text.version += 1  # consents cite the version they agreed to
+        return text
+
+    return await submit_form(
         request,
-        _(
+        db_session,
+        form,
+        template="admin/text_edit.html",
+        context={"text": text},
+        action=save,
+        next_url=url("admin.texts"),
+        done=lambda saved: _(
             "Der Text „%(title)s“ wurde gespeichert (Version %(version)s).",
-            title=text.title,
-            version=text.version,
+            title=saved.title,
+            version=saved.version,
         ),
     )
-    return redirect_after_post(request, "/verwaltung/texte")
 
 
 async def _members(db: AsyncSession, org_id: int) -> list[tuple[User, Role]]:
@@ -164,10 +175,10 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
     send the page's token. So the form is not an htmx form, a request made by htmx is refused, and
     the admin re-types a secret no page contains.
     """
-    form = RoleForm(dict((await request.form()).items()))
+    form = RoleForm(await form_data(request))
     org_id = request.state.org.id
     user: User | None = None
-    if request.headers.get("hx-request"):
+    if is_htmx(request):
         form.validate()
         form.add_error(
             None,
@@ -200,13 +211,14 @@ async def roles_submit(request: Req, db_session: DB) -> Response[Any]:
         )
     role = Role(form.cleaned["role"])
     await actions.set_role(db_session, user=user, org_id=org_id, role=role)
+    await db_session.commit()
     # A privilege change ends the person's sessions; the next login gets a fresh id.
     await end_sessions(request.app.stores.get("sessions"), user.id)
     flash(
         request,
         _("Die Rolle von %(name)s ist jetzt: %(role)s.", name=user.display_name, role=_(ROLE_LABELS[role])),
     )
-    return redirect_after_post(request, "/verwaltung/rollen")
+    return redirect_after_post(request, url("admin.roles"))
 
 
 @get("/verwaltung/postausgang", name="admin.outbox", guards=[permission_required(Perm.MAIL_OUTBOX_READ)])
