@@ -19,12 +19,14 @@ from beteiligung.live.events import CommentChanged, CommentPosted
 from beteiligung.live.publish import queue_event
 from beteiligung.moderation.models import Review
 from beteiligung.proposals.models import Proposal
+from beteiligung.web.urls import url
 
 
 def _url(comment_id: int, proposal_id: int | None, slug: str) -> str:
+    anchor = f"comment-{comment_id}"
     if proposal_id:
-        return f"/vorschlaege/{proposal_id}#comment-{comment_id}"
-    return f"/vorhaben/{slug}#comment-{comment_id}"
+        return url("proposals.page", proposal_id=proposal_id, anchor=anchor)
+    return url("consultations.page", slug=slug, anchor=anchor)
 
 
 class CommentTarget:

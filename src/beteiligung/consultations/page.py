@@ -17,6 +17,7 @@ from beteiligung.consultations.phases import PHASE_FEATURES, PHASE_HINTS, PHASE_
 from beteiligung.db import utcnow
 from beteiligung.live.streams import next_change, watermark
 from beteiligung.web.responses import render_with_sections
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 PAGE = "consultation"  # the registry's name of this page's sections
@@ -51,7 +52,7 @@ async def consultation_page_response(
             "timing": timing_of(consultation, now),
             "timing_names": TIMING_NAMES,
             "uses_proposals": uses_proposals or consultation.proposal_count > 0,
-            "live_url": f"/live/vorhaben/{consultation.slug}?seit={seit}",
+            "live_url": url("live.consultation", slug=consultation.slug, query={"seit": seit}),
             "live_next_change": next_change(consultation, now),
         }
 

@@ -24,7 +24,8 @@ from beteiligung.db import utcnow
 from beteiligung.i18n import ngettext
 from beteiligung.live.streams import consultation_channels, stream_response, watermark
 from beteiligung.web.context import DB
-from beteiligung.web.responses import page_number, render
+from beteiligung.web.responses import is_htmx, page_number, render
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -63,8 +64,8 @@ async def consultations_page(
             "phase_names": PHASE_NAMES,
         },
         block="results",
-        announce=announce if request.headers.get("hx-request") == "true" else None,
-        headers={"HX-Push-Url": str(request.url)} if request.headers.get("hx-request") == "true" else None,
+        announce=announce if is_htmx(request) else None,
+        headers={"HX-Push-Url": str(request.url)} if is_htmx(request) else None,
     )
 
 
@@ -92,8 +93,10 @@ async def consultation_part_page(
     block = CONSULTATION_PARTS.get(teil)
     if block is None:
         raise NotFoundException()
-    if request.headers.get("hx-request") != "true":
-        return Redirect(path=f"/vorhaben/{consultation.slug}", status_code=HTTP_303_SEE_OTHER)
+    if not is_htmx(request):
+        return Redirect(
+            path=url("consultations.page", slug=consultation.slug), status_code=HTTP_303_SEE_OTHER
+        )
     return await consultation_page_response(request, db_session, consultation, block=block)
 
 

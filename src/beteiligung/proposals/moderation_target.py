@@ -16,6 +16,7 @@ from beteiligung.live.events import ProposalRemoved, ProposalSubmitted
 from beteiligung.live.publish import queue_event
 from beteiligung.proposals.models import Proposal
 from beteiligung.proposals.queries import access_proposal
+from beteiligung.web.urls import url
 
 
 class ProposalTarget:
@@ -30,10 +31,10 @@ class ProposalTarget:
         return str(obj.title)
 
     async def link(self, db: AsyncSession, obj: Any) -> str:
-        return f"/vorschlaege/{obj.id}"
+        return url("proposals.page", proposal_id=obj.id)
 
     async def links(self, db: AsyncSession, ids: set[int]) -> dict[int, str]:
-        return {pid: f"/vorschlaege/{pid}" for pid in ids}
+        return {pid: url("proposals.page", proposal_id=pid) for pid in ids}
 
     def visibility_changed(self, db: AsyncSession, obj: Any, was_public: bool) -> None:
         now_public = obj.visibility == Visibility.PUBLISHED
@@ -53,7 +54,7 @@ class ProposalTarget:
 
     async def flag_access(self, db: AsyncSession, actor: Actor, org_id: int, obj_id: int) -> tuple[Any, str]:
         proposal = await access_proposal(db, actor, org_id, obj_id)
-        return proposal, f"/vorschlaege/{proposal.id}"
+        return proposal, url("proposals.page", proposal_id=proposal.id)
 
 
 TARGET = ProposalTarget()

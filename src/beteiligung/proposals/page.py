@@ -20,6 +20,7 @@ from beteiligung.proposals.permissions import ProposalRules
 from beteiligung.proposals.queries import public_versions, supported_ids
 from beteiligung.proposals.rules import why_not_edit_proposal, why_not_withdraw_proposal
 from beteiligung.web.responses import render_with_sections
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 PAGE = "proposal"  # the registry's name of this page's sections
@@ -61,8 +62,8 @@ async def proposal_page_response(
             answer_names=ANSWER_NAMES,
             source_names=SOURCE_NAMES,
             view="seite",
-            next_url=f"/vorschlaege/{proposal.id}",
-            live_url=f"/live/vorschlaege/{proposal.id}?seit={seit}",
+            next_url=url("proposals.page", proposal_id=proposal.id),
+            live_url=url("live.proposal", proposal_id=proposal.id, query={"seit": seit}),
             live_next_change=next_change(consultation, now),
         )
         return ctx
