@@ -60,6 +60,23 @@ async def _commit_then_mail(
     await mailer.send(db, to=to, user_id=user_id, subject=subject, body=body)
 
 
+async def _mail_link(
+    db: AsyncSession,
+    mailer: Mailer,
+    purpose: TokenPurpose,
+    now: datetime,
+    *,
+    user_id: int,
+    to: str,
+    subject: str,
+    body: Callable[[str], str],
+    new_email: str | None = None,
+) -> None:
+    """Issue a token of ``purpose`` and mail ``body(token)``, the link, once it is committed."""
+    token = await issue_token(db, user_id, purpose, now, new_email=new_email)
+    await _commit_then_mail(db, mailer, to=to, user_id=user_id, subject=subject, body=body(token))
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -121,14 +138,15 @@ async def register_user(
             given_at=now,
         )
     )
-    token = await issue_token(db, user.id, TokenPurpose.VERIFY_EMAIL, now)
-    await _commit_then_mail(
+    await _mail_link(
         db,
         mailer,
-        to=email,
+        TokenPurpose.VERIFY_EMAIL,
+        now,
         user_id=user.id,
+        to=email,
         subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
-        body=_(
+        body=lambda token: _(
             "Hallo %(name)s,\n\nvielen Dank für Ihre Registrierung bei %(org)s.\n"
             "Bitte bestätigen Sie Ihre E-Mail-Adresse über diesen Link (24 Stunden gültig):\n\n"
             "%(url)s/email-bestaetigen?token=%(token)s\n\n"
@@ -147,14 +165,15 @@ async def resend_verification(
 ) -> None:
     if user.email_verified_at is not None:
         return
-    token = await issue_token(db, user.id, TokenPurpose.VERIFY_EMAIL, now)
-    await _commit_then_mail(
+    await _mail_link(
         db,
         mailer,
-        to=user.email,
+        TokenPurpose.VERIFY_EMAIL,
+        now,
         user_id=user.id,
+        to=user.email,
         subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
-        body=_(
+        body=lambda token: _(
             "Hallo %(name)s,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse bei %(org)s über diesen Link "
             "(24 Stunden gültig):\n\n%(url)s/email-bestaetigen?token=%(token)s",
             name=user.display_name,
@@ -230,14 +249,15 @@ async def request_password_reset(
     user = await get_user_by_email(db, email)
     if user is None:
         return
-    token = await issue_token(db, user.id, TokenPurpose.RESET_PASSWORD, now)
-    await _commit_then_mail(
+    await _mail_link(
         db,
         mailer,
-        to=user.email,
+        TokenPurpose.RESET_PASSWORD,
+        now,
         user_id=user.id,
+        to=user.email,
         subject=_("Passwort zurücksetzen"),
-        body=_(
+        body=lambda token: _(
             "Hallo %(name)s,\n\nüber diesen Link können Sie ein neues Passwort für %(org)s festlegen "
             "(1 Stunde gültig, nur einmal verwendbar):\n\n%(url)s/passwort-neu?token=%(token)s\n\n"
             "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail; Ihr Passwort bleibt gleich.",
@@ -321,20 +341,22 @@ async def request_email_change(
             ),
         )
         return
-    token = await issue_token(db, user.id, TokenPurpose.CHANGE_EMAIL, now, new_email=new_email)
-    await _commit_then_mail(
+    await _mail_link(
         db,
         mailer,
-        to=new_email,
+        TokenPurpose.CHANGE_EMAIL,
+        now,
         user_id=user.id,
+        to=new_email,
         subject=_("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
-        body=_(
+        body=lambda token: _(
             "Hallo %(name)s,\n\nbitte bestätigen Sie Ihre neue E-Mail-Adresse über diesen Link "
             "(1 Stunde gültig):\n\n%(url)s/email-bestaetigen?token=%(token)s",
             name=user.display_name,
             url=base_url,
             token=token,
         ),
+        new_email=new_email,
     )
 
 
