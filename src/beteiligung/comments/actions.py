@@ -13,11 +13,11 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.comments.models import Comment, CommentVote
-from beteiligung.consultations.contributions import insert_once
 from beteiligung.db import upsert_insert, utcnow
 from beteiligung.live.events import CommentChanged, CommentPosted, CommentVoteChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.moderation.actions import PUBLISH, Screening, open_review, remember_post, revised_by_author
+from beteiligung.moderation.actions import PUBLISH, Screening, open_review, revised_by_author
+from beteiligung.proposals.contributions import hold_or_announce, insert_once
 
 
 async def post_comment(
@@ -35,8 +35,8 @@ async def post_comment(
 ) -> Comment:
     """A comment, or a reply to ``parent`` (same target, one level deeper). The same form sent
     twice gives the comment of the first send, also when both arrive at once
-    (:func:`~beteiligung.consultations.contributions.insert_once`). A held comment (``screening``) goes to the moderation
-    queue and publishes nothing public until it is approved."""
+    (:func:`~beteiligung.proposals.contributions.insert_once`). A held comment (``screening``)
+    goes to the moderation queue and publishes nothing public until it is approved."""
     now = now or utcnow()
     comment, created = await insert_once(
         db,
@@ -52,21 +52,14 @@ async def post_comment(
     )
     if not created:
         return comment
-    if screening.held and screening.trigger is not None and org_id is not None:
-        await open_review(
-            db,
-            org_id=org_id,
-            target=comment,
-            trigger=screening.trigger,
-            reasons=screening.reasons,
-            now=now,
-        )
-    else:
-        queue_event(
-            db,
-            CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
-        )
-    await remember_post(db, screening, now)
+    await hold_or_announce(
+        db,
+        target=comment,
+        screening=screening,
+        org_id=org_id,
+        now=now,
+        event=CommentPosted(consultation_id=consultation_id, proposal_id=proposal_id, comment_id=comment.id),
+    )
     return comment
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung import i18n
 from beteiligung.accounts.models import User
-from beteiligung.consultations.contributions import insert_once
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import Visibility
 from beteiligung.db import insert_ignoring_duplicates, utcnow
@@ -36,11 +35,11 @@ from beteiligung.moderation.actions import (
     PUBLISH,
     Screening,
     open_review,
-    remember_post,
     review_of,
     revised_by_author,
 )
 from beteiligung.moderation.models import ReviewStatus, Trigger
+from beteiligung.proposals.contributions import hold_or_announce, insert_once
 from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, ProposalVersion, Source, Support
 
 
@@ -60,8 +59,8 @@ async def submit_proposal(
 ) -> Proposal:
     """A resident's proposal. The same form sent twice (double click, resend after a timeout)
     gives the proposal of the first send, also when both arrive at once
-    (:func:`~beteiligung.consultations.contributions.insert_once`). A held proposal (``screening``) waits in the moderation
-    queue and publishes nothing public until approved."""
+    (:func:`~beteiligung.proposals.contributions.insert_once`). A held proposal (``screening``)
+    waits in the moderation queue and publishes nothing public until approved."""
     now = now or utcnow()
     consultation_id = consultation.id
     proposal, created = await insert_once(
@@ -78,18 +77,14 @@ async def submit_proposal(
     )
     if not created:
         return proposal
-    if screening.held and screening.trigger is not None and org_id is not None:
-        await open_review(
-            db,
-            org_id=org_id,
-            target=proposal,
-            trigger=screening.trigger,
-            reasons=screening.reasons,
-            now=now,
-        )
-    else:
-        queue_event(db, ProposalSubmitted(consultation_id=consultation_id, proposal_id=proposal.id))
-    await remember_post(db, screening, now)
+    await hold_or_announce(
+        db,
+        target=proposal,
+        screening=screening,
+        org_id=org_id,
+        now=now,
+        event=ProposalSubmitted(consultation_id=consultation_id, proposal_id=proposal.id),
+    )
     return proposal
 
 

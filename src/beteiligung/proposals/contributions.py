@@ -1,5 +1,7 @@
 """What every resident's contribution (a proposal, a comment) does the same way when it is
-written: it is inserted once per submitted form.
+written: it is inserted once per submitted form (:func:`insert_once`), and then either waits
+for the moderation or is announced (:func:`hold_or_announce`). Comments use it too (they may
+import proposals; the other way round they could not).
 
 A form carries a random ``submission_key``; the table has a unique constraint on
 ``(author_id, submission_key)``. The same form sent twice (a double click, a resend after a
@@ -8,12 +10,16 @@ timeout) gives the row of the first send, also when both arrive at once.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.db import upsert_insert, utcnow
+from beteiligung.live.events import LiveEvent
+from beteiligung.live.publish import queue_event
+from beteiligung.moderation.actions import Screening, open_review, remember_post
 
 Row = TypeVar("Row")
 
@@ -53,3 +59,24 @@ async def insert_once(
 async def _by_submission(db: AsyncSession, model: Any, author_id: int, key: str) -> Any:
     stmt = select(model).where(model.author_id == author_id, model.submission_key == key)
     return (await db.scalars(stmt)).first()
+
+
+async def hold_or_announce(
+    db: AsyncSession,
+    *,
+    target: Any,
+    screening: Screening,
+    org_id: int | None,
+    now: datetime,
+    event: LiveEvent,
+) -> None:
+    """After a new contribution is written: a held one (``screening``) goes to the moderation
+    queue and publishes nothing public until approved; any other is announced live (``event``).
+    Its fingerprint is remembered for the duplicate check. Nothing is committed."""
+    if screening.held and screening.trigger is not None and org_id is not None:
+        await open_review(
+            db, org_id=org_id, target=target, trigger=screening.trigger, reasons=screening.reasons, now=now
+        )
+    else:
+        queue_event(db, event)
+    await remember_post(db, screening, now)
