@@ -357,3 +357,33 @@ async def test_moderation_mode_is_chosen_in_the_form(client, settings):
     assert (await load(settings, slug)).moderation_mode == "pre"
     r = await post_form(client, f"{BASE}/{slug}", {**CONSULTATION, "moderation_mode": "post"})
     assert r.status_code == 303 and (await load(settings, slug)).moderation_mode == "post"
+
+
+async def test_a_refused_phase_comes_back_beside_its_field_and_nothing_is_kept(client, settings, monkeypatch):
+    """A refusal from the action (a phase added meanwhile in another tab) after it wrote: the
+    form comes back (422, values kept, the message beside the field) and the write is rolled back."""
+    from beteiligung.consultations import actions
+    from beteiligung.web.errors import Refused
+
+    await as_role(client, settings)
+    slug = await create(client)
+    real_add_phase = actions.add_phase
+
+    async def add_then_refuse(db: Any, consultation: Any, **values: Any) -> Any:
+        await real_add_phase(db, consultation, **values)
+        await db.flush()
+        raise Refused("Inzwischen überschneidet sich der Zeitraum.", "starts_at")
+
+    monkeypatch.setattr(actions, "add_phase", add_then_refuse)
+    r = await post_form(client, f"{BASE}/{slug}/phasen/neu", PHASE_1)
+    assert r.status_code == 422
+    error = r.text.split('id="phase-starts_at-error"', 1)[1].split("</p>", 1)[0]
+    assert "Inzwischen überschneidet sich der Zeitraum." in html.unescape(error)
+    assert 'value="2027-03-01T10:00"' in r.text and "Neugestaltung Am Sande" in r.text
+    assert (await load(settings, slug)).phases == []
+
+    # A button: the refusal is a message on the page it returns to.
+    r = await post_form(client, f"{BASE}/{slug}/veroeffentlichen", {})
+    assert r.status_code == 303
+    r = await client.get(r.headers["location"])
+    assert "Bitte legen Sie zuerst mindestens eine Phase an." in html.unescape(r.text)

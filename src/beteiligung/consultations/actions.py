@@ -187,8 +187,9 @@ async def update_consultation(
 
 async def publish_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """Make a draft public; from now on the phases decide what residents may do."""
-    if consultation.status != ConsultationStatus.DRAFT:
-        raise Refused(_("Dieses Beteiligungsverfahren ist bereits veröffentlicht."))
+    _require_status(
+        consultation, ConsultationStatus.DRAFT, _("Dieses Beteiligungsverfahren ist bereits veröffentlicht.")
+    )
     if not consultation.phases:
         raise Refused(
             _(
@@ -196,26 +197,33 @@ async def publish_consultation(db: AsyncSession, consultation: Consultation, now
                 "Bitte legen Sie zuerst mindestens eine Phase an."
             )
         )
-    consultation.status = ConsultationStatus.PUBLISHED
     consultation.published_at = consultation.published_at or now
-    consultation.updated_at = now
-    queue_event(db, ConsultationChanged(consultation_id=consultation.id))
+    _set_status(db, consultation, ConsultationStatus.PUBLISHED, now)
 
 
 async def close_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """End a published consultation early or for good: it stays public, read-only."""
-    if consultation.status != ConsultationStatus.PUBLISHED:
-        raise Refused(_("Nur laufende Beteiligungsverfahren können abgeschlossen werden."))
-    consultation.status = ConsultationStatus.CLOSED
-    consultation.updated_at = now
-    queue_event(db, ConsultationChanged(consultation_id=consultation.id))
+    message = _("Nur laufende Beteiligungsverfahren können abgeschlossen werden.")
+    _require_status(consultation, ConsultationStatus.PUBLISHED, message)
+    _set_status(db, consultation, ConsultationStatus.CLOSED, now)
 
 
 async def reopen_consultation(db: AsyncSession, consultation: Consultation, now: datetime) -> None:
     """Undo a close: the consultation runs again, its phases decide what is open."""
-    if consultation.status != ConsultationStatus.CLOSED:
-        raise Refused(_("Nur abgeschlossene Beteiligungsverfahren können wieder geöffnet werden."))
-    consultation.status = ConsultationStatus.PUBLISHED
+    message = _("Nur abgeschlossene Beteiligungsverfahren können wieder geöffnet werden.")
+    _require_status(consultation, ConsultationStatus.CLOSED, message)
+    _set_status(db, consultation, ConsultationStatus.PUBLISHED, now)
+
+
+def _require_status(consultation: Consultation, status: ConsultationStatus, refusal: str) -> None:
+    if consultation.status != status:
+        raise Refused(refusal)
+
+
+def _set_status(
+    db: AsyncSession, consultation: Consultation, status: ConsultationStatus, now: datetime
+) -> None:
+    consultation.status = status
     consultation.updated_at = now
     queue_event(db, ConsultationChanged(consultation_id=consultation.id))
 
@@ -268,6 +276,11 @@ def _check_times(
         raise Refused(message, field)
 
 
+def _require_own_phase(consultation: Consultation, phase: Phase) -> None:
+    if phase.consultation_id != consultation.id:
+        raise Refused(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
+
+
 async def add_phase(
     db: AsyncSession,
     consultation: Consultation,
@@ -303,8 +316,7 @@ async def update_phase(
     starts_at: datetime,
     ends_at: datetime,
 ) -> Phase:
-    if phase.consultation_id != consultation.id:
-        raise Refused(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
+    _require_own_phase(consultation, phase)
     _check_times(consultation, starts_at, ends_at, phase.id)
     phase.kind = PhaseKind(kind)
     phase.title = title
@@ -317,8 +329,7 @@ async def update_phase(
 
 async def delete_phase(db: AsyncSession, consultation: Consultation, phase: Phase) -> None:
     """Remove a phase; a published consultation keeps at least one."""
-    if phase.consultation_id != consultation.id:
-        raise Refused(_("Diese Phase gehört zu einem anderen Beteiligungsverfahren."))
+    _require_own_phase(consultation, phase)
     if consultation.status != ConsultationStatus.DRAFT and len(consultation.phases) <= 1:
         raise Refused(
             _(

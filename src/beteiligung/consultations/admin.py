@@ -200,54 +200,46 @@ async def _button(
     return redirect_after_post(request, back)
 
 
-async def _change_status(
-    request: Req,
-    db: AsyncSession,
-    slug: str,
+def _status_button(
+    segment: str,
+    name: str,
     action: Callable[[AsyncSession, Consultation, datetime], Awaitable[None]],
     done: str,
-) -> Response[Any]:
-    consultation = await _load(db, request, slug)
-    return await _button(
-        request,
-        db,
-        lambda: action(db, consultation, utcnow()),
-        _(done, title=consultation.title),
-        _edit_url(consultation),
-    )
+) -> Any:
+    """The route of one status button (publish, close, reopen): ``POST …/{slug}/{segment}``."""
+
+    @post(f"{BASE}/{{slug:str}}/{segment}", name=name, guards=GUARDS)
+    async def change_status(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+        consultation = await _load(db_session, request, slug)
+        return await _button(
+            request,
+            db_session,
+            lambda: action(db_session, consultation, utcnow()),
+            _(done, title=consultation.title),
+            _edit_url(consultation),
+        )
+
+    return change_status
 
 
-@post(f"{BASE}/{{slug:str}}/veroeffentlichen", name="admin.consultation.publish", guards=GUARDS)
-async def consultation_publish_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
-    return await _change_status(
-        request,
-        db_session,
-        slug,
-        actions.publish_consultation,
-        lazy("„%(title)s“ ist veröffentlicht und für alle sichtbar."),
-    )
-
-
-@post(f"{BASE}/{{slug:str}}/schliessen", name="admin.consultation.close", guards=GUARDS)
-async def consultation_close_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
-    return await _change_status(
-        request,
-        db_session,
-        slug,
-        actions.close_consultation,
-        lazy("„%(title)s“ ist abgeschlossen. Es bleibt sichtbar, Beiträge sind nicht mehr möglich."),
-    )
-
-
-@post(f"{BASE}/{{slug:str}}/wieder-oeffnen", name="admin.consultation.reopen", guards=GUARDS)
-async def consultation_reopen_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
-    return await _change_status(
-        request,
-        db_session,
-        slug,
-        actions.reopen_consultation,
-        lazy("„%(title)s“ läuft wieder; was möglich ist, bestimmen die Phasen."),
-    )
+consultation_publish_submit = _status_button(
+    "veroeffentlichen",
+    "admin.consultation.publish",
+    actions.publish_consultation,
+    lazy("„%(title)s“ ist veröffentlicht und für alle sichtbar."),
+)
+consultation_close_submit = _status_button(
+    "schliessen",
+    "admin.consultation.close",
+    actions.close_consultation,
+    lazy("„%(title)s“ ist abgeschlossen. Es bleibt sichtbar, Beiträge sind nicht mehr möglich."),
+)
+consultation_reopen_submit = _status_button(
+    "wieder-oeffnen",
+    "admin.consultation.reopen",
+    actions.reopen_consultation,
+    lazy("„%(title)s“ läuft wieder; was möglich ist, bestimmen die Phasen."),
+)
 
 
 # --------------------------------------------------------------------------------------------
