@@ -30,6 +30,7 @@ from beteiligung.proposals.models import ANSWER_NAMES, AnswerState, Proposal, Su
 from beteiligung.proposals.queries import Page
 from beteiligung.surveys.models import Survey, SurveyResponse, SurveyStatus
 from beteiligung.web.markdown import plain_text
+from beteiligung.web.urls import url
 
 PER_PAGE = 25
 EXCERPT = 200
@@ -282,7 +283,7 @@ async def _proposals(db: AsyncSession, wanted: dict[str, set[int]]) -> dict[tupl
             p.id,
             p.created_at,
             title=p.title,
-            link=f"/vorschlaege/{p.id}",
+            link=url("proposals.page", proposal_id=p.id),
             excerpt=_excerpt(p.body),
             where=consultations.get(p.consultation_id, ("", ""))[1],
             status=moderation_status(p.visibility, reviews.get(p.id)),
@@ -307,9 +308,11 @@ async def _comments(db: AsyncSession, wanted: dict[str, set[int]]) -> dict[tuple
     for c in comments:
         slug, consultation_title = consultations.get(c.consultation_id, ("", ""))
         if c.proposal_id:
-            link, where = f"/vorschlaege/{c.proposal_id}#comment-{c.id}", titles.get(c.proposal_id, "")
+            link = url("proposals.page", proposal_id=c.proposal_id, anchor=f"comment-{c.id}")
+            where = titles.get(c.proposal_id, "")
         else:
-            link, where = f"/vorhaben/{slug}#comment-{c.id}", consultation_title
+            link = url("consultations.page", slug=slug, anchor=f"comment-{c.id}")
+            where = consultation_title
         notes = [_("Bearbeitet")] if c.edited_at and not c.deleted_at else []
         if c.depth > 1:
             notes.append(_("Antwort auf einen Kommentar"))
@@ -351,7 +354,7 @@ async def _supports(db: AsyncSession, wanted: dict[str, set[int]]) -> dict[tuple
             sid,
             at,
             title=p.title,
-            link=f"/vorschlaege/{p.id}",
+            link=url("proposals.page", proposal_id=p.id),
             where=consultations.get(p.consultation_id, ("", ""))[1],
             status=status,
             notes=[_answer_note(p.answer_state)] if public else [],
@@ -388,7 +391,7 @@ async def _surveys(db: AsyncSession, wanted: dict[str, set[int]]) -> dict[tuple[
             response.id,
             response.submitted_at or response.created_at,
             title=survey.title,
-            link=f"/umfragen/{survey.id}",
+            link=url("surveys.page", survey_id=survey.id),
             where=consultations.get(survey.consultation_id, ("", ""))[1],
             status=status,
         )
@@ -418,7 +421,7 @@ async def _questions(db: AsyncSession, wanted: dict[str, set[int]]) -> dict[tupl
             "question",
             q.id,
             q.created_at,
-            link=f"/veranstaltungen/{q.meeting_id}#frage-{q.id}",
+            link=url("meetings.room", meeting_id=q.meeting_id, anchor=f"frage-{q.id}"),
             excerpt=_excerpt(q.body),
             where=meeting_title,
             status=moderation_status(q.visibility, reviews.get(q.id)),

@@ -41,6 +41,7 @@ from beteiligung.organisations.models import TEXT_KEYS, Organisation
 from beteiligung.proposals.models import ANSWER_NAMES, SOURCE_NAMES, AnswerState, Proposal
 from beteiligung.surveys.models import Survey
 from beteiligung.web.responses import safe_next
+from beteiligung.web.urls import url
 
 # Headings, in the order the sections appear; tables not listed get a generic section.
 SECTION_NAMES: dict[str, str] = {
@@ -234,8 +235,9 @@ class Lookups:
             return ""
         consultation, proposal = self.comments[cid]
         if proposal:
-            return f"/vorschlaege/{proposal}#comment-{cid}"
-        return f"/vorhaben/{self.consultations.get(consultation, ('', ''))[0]}#comment-{cid}"
+            return url("proposals.page", proposal_id=proposal, anchor=f"comment-{cid}")
+        slug = self.consultations.get(consultation, ("", ""))[0]
+        return url("consultations.page", slug=slug, anchor=f"comment-{cid}")
 
     def comment_title(self, cid: int | None) -> str:
         if cid is None or cid not in self.comments:
@@ -328,7 +330,7 @@ def _status_items(status_label: str, reason: str, rule: int | None) -> list[Item
     return [
         text(_("Status"), status_label),
         text(_("Begründung"), reason),
-        text(_("Regel der Netiquette"), rule_label(rule), link="/netiquette")
+        text(_("Regel der Netiquette"), rule_label(rule), link=url("text.netiquette"))
         if rule in NETIQUETTE_RULES
         else None,
     ]
@@ -404,7 +406,7 @@ def _proposals(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
         out.append(
             Entry(
                 title=r["title"],
-                link=f"/vorschlaege/{r['id']}",
+                link=url("proposals.page", proposal_id=r["id"]),
                 items=_items(
                     _role_item("proposal", r),
                     when(_("Eingereicht am"), r.get("created_at")),
@@ -448,7 +450,7 @@ def _supports(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
     return [
         Entry(
             title=look.proposal_title(r["proposal_id"]) or _("Vorschlag"),
-            link=f"/vorschlaege/{r['proposal_id']}",
+            link=url("proposals.page", proposal_id=r["proposal_id"]),
             items=_items(when(_("Unterstützt am"), r.get("created_at"))),
         )
         for r in rows
@@ -474,7 +476,7 @@ def _flags(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
     for r in rows:
         if r.get("proposal_id"):
             title = _("Vorschlag „%(title)s“", title=look.proposal_title(r["proposal_id"]))
-            link = f"/vorschlaege/{r['proposal_id']}"
+            link = url("proposals.page", proposal_id=r["proposal_id"])
         else:
             title, link = look.comment_title(r.get("comment_id")), look.comment_link(r.get("comment_id"))
         out.append(
@@ -510,7 +512,7 @@ def _survey_responses(
         out.append(
             Entry(
                 title=look.surveys.get(r["survey_id"], _("Umfrage")),
-                link=f"/umfragen/{r['survey_id']}",
+                link=url("surveys.page", survey_id=r["survey_id"]),
                 items=_items(
                     when(_("Abgeschickt am"), submitted)
                     or text(_("Status"), _("Entwurf, nicht abgeschickt")),
@@ -522,8 +524,8 @@ def _survey_responses(
     return out
 
 
-def _meeting_link(row: dict[str, Any], anchor: str = "") -> str:
-    return f"/veranstaltungen/{row['meeting_id']}{anchor}" if row.get("meeting_id") else ""
+def _meeting_link(row: dict[str, Any], anchor: str | None = None) -> str:
+    return url("meetings.room", meeting_id=row["meeting_id"], anchor=anchor) if row.get("meeting_id") else ""
 
 
 def _meeting_questions(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
@@ -533,7 +535,7 @@ def _meeting_questions(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]
         out.append(
             Entry(
                 title=_("Frage in „%(meeting)s“", meeting=r.get("meeting", "")),
-                link=_meeting_link(r, f"#frage-{r['id']}"),
+                link=_meeting_link(r, f"frage-{r['id']}"),
                 items=_items(
                     when(_("Gestellt am"), r.get("created_at")),
                     *_status_items(status.label, status.reason, status.rule),
@@ -617,13 +619,17 @@ def _review_target(r: dict[str, Any], look: Lookups) -> tuple[str, str]:
     if r.get("proposal_id"):
         return (
             _("Vorschlag „%(title)s“", title=look.proposal_title(r["proposal_id"])),
-            f"/vorschlaege/{r['proposal_id']}",
+            url("proposals.page", proposal_id=r["proposal_id"]),
         )
     if r.get("comment_id"):
         return look.comment_title(r["comment_id"]), look.comment_link(r["comment_id"])
     if r.get("meeting_question_id"):
         meeting = look.questions.get(r["meeting_question_id"])
-        link = f"/veranstaltungen/{meeting}#frage-{r['meeting_question_id']}" if meeting else ""
+        link = (
+            url("meetings.room", meeting_id=meeting, anchor=f"frage-{r['meeting_question_id']}")
+            if meeting
+            else ""
+        )
         return _("Frage in einer Veranstaltung"), link
     return _("Beitrag"), ""
 
@@ -645,7 +651,7 @@ def _reviews(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
                     text(_("Stand"), named(REVIEW_STATUS_NAMES, r.get("status"))),
                     when(_("Zur Prüfung vorgelegt am"), r.get("opened_at")),
                     when(_("Entschieden am"), r.get("decided_at")),
-                    text(_("Regel der Netiquette"), rule_label(rule), link="/netiquette")
+                    text(_("Regel der Netiquette"), rule_label(rule), link=url("text.netiquette"))
                     if rule in NETIQUETTE_RULES
                     else None,
                     text(_("Begründung"), r.get("reason_text"), long=True),
@@ -665,7 +671,7 @@ def _blocks(rows: list[dict[str, Any]], look: Lookups) -> list[Entry]:
                 items=_items(
                     _role_item("user_block", r),
                     when(_("Gesperrt bis"), r.get("until")),
-                    text(_("Regel der Netiquette"), rule_label(rule), link="/netiquette")
+                    text(_("Regel der Netiquette"), rule_label(rule), link=url("text.netiquette"))
                     if rule in NETIQUETTE_RULES
                     else None,
                     when(_("Angelegt am"), r.get("created_at")),

@@ -17,6 +17,7 @@ from beteiligung.i18n import gettext as _
 from beteiligung.i18n import lazy
 from beteiligung.mail.service import Mailer
 from beteiligung.notifications.texts import notification_text
+from beteiligung.web import urls
 
 # kind → subject (German msgid)
 SUBJECTS: dict[str, str] = {
@@ -68,9 +69,9 @@ async def mail_decision(
             "Wenn Sie die Entscheidung für falsch halten, wenden Sie sich bitte an die Stelle, "
             "die im Impressum genannt ist:\n%(contact)s\n\n"
             "Diese Mitteilung finden Sie auch in Ihrem Konto unter „Mitteilungen“:\n%(inbox)s",
-            netiquette=absolute_url(base_url, "/netiquette"),
-            contact=absolute_url(base_url, "/impressum"),
-            inbox=absolute_url(base_url, "/konto/mitteilungen"),
+            netiquette=absolute_url(base_url, urls.url("text.netiquette")),
+            contact=absolute_url(base_url, urls.url("text.impressum")),
+            inbox=absolute_url(base_url, urls.url("notifications")),
         )
         return await mailer.send(db, to=user.email, user_id=user.id, subject=_(SUBJECTS[kind]), body=body)
     finally:
