@@ -26,7 +26,8 @@ from beteiligung.search.queries import (
     search,
 )
 from beteiligung.web.context import DB
-from beteiligung.web.responses import is_htmx, page_number, render
+from beteiligung.web.responses import page_number
+from beteiligung.web.results import render_results
 
 Req = Request[Any, Any, Any]
 
@@ -45,8 +46,7 @@ async def search_page(
     params = {k: v for k, v in {"q": query.text, "art": kind.value if kind else ""}.items() if v}
     found = results.page.total if results.page is not None else results.total
     announce = ngettext("%(num)s Treffer.", "%(num)s Treffer.", found) if query else None
-    htmx = is_htmx(request)
-    return render(
+    return render_results(
         request,
         "search/page.html",
         {
@@ -60,9 +60,7 @@ async def search_page(
             "params": params,
             "max_query": MAX_QUERY,
         },
-        block="results",
-        announce=announce if htmx else None,
-        headers={"HX-Push-Url": str(request.url)} if htmx else None,
+        announce=announce,
     )
 
 
