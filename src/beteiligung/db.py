@@ -7,14 +7,36 @@ complete wherever it is used.
 
 from __future__ import annotations
 
+import enum
 import importlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Enum
+from sqlalchemy.orm import mapped_column
 
 Base = BigIntAuditBase
 metadata = orm_registry.metadata
+
+# Column types the models share (SQLAlchemy's ``Mapped[Annotated[...]]``): a moment in UTC, and one
+# that is NULL until something happens. ``mapped_column(index=True)`` beside them adds to them.
+Timestamp = Annotated[datetime, mapped_column(DateTimeUTC(timezone=True))]
+TimestampOrNone = Annotated[datetime | None, mapped_column(DateTimeUTC(timezone=True), default=None)]
+
+
+def str_enum(cls: type[enum.Enum], length: int = 20, *, validate_strings: bool = True) -> Enum:
+    """A column type for a ``StrEnum``: its *values* in a ``VARCHAR(length)`` (no native enum
+    type, no CHECK constraint); ``validate_strings`` refuses a string that is no member's value."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=validate_strings,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
 
 # Every package that defines tables; order does not matter.
 MODEL_MODULES = (

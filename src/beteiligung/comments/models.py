@@ -6,12 +6,8 @@ replies keep their context. Vote tallies are kept by database triggers (migratio
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,9 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from beteiligung.accounts.models import User
+from beteiligung.accounts.models import User, UserId, UserIdOrNone
+from beteiligung.consultations.models import ConsultationId, PublishedByDefault
 from beteiligung.consultations.states import Visibility
-from beteiligung.db import Base
+from beteiligung.db import Base, TimestampOrNone
 
 MAX_DEPTH = 3  # a comment, a reply, a reply to the reply
 
@@ -37,7 +34,7 @@ class Comment(Base):
         Index("ix_comment_target", "consultation_id", "proposal_id", "created_at"),
     )
 
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
+    consultation_id: Mapped[ConsultationId]
     # NULL: a comment on the consultation itself.
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), default=None, index=True
@@ -46,27 +43,15 @@ class Comment(Base):
         ForeignKey("comment.id", ondelete="CASCADE"), default=None, index=True
     )
     depth: Mapped[int] = mapped_column(SmallInteger, default=1)
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None, index=True
-    )
+    author_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     body: Mapped[str] = mapped_column(Text)
-    edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    edited_at: Mapped[TimestampOrNone]
+    deleted_at: Mapped[TimestampOrNone]
     submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
     upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     downvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Only published contributions reach public surfaces (docs/moderation.md).
-    visibility: Mapped[Visibility] = mapped_column(
-        Enum(
-            Visibility,
-            native_enum=False,
-            length=10,
-            validate_strings=True,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=Visibility.PUBLISHED,
-        server_default=Visibility.PUBLISHED.value,
-    )
+    visibility: Mapped[PublishedByDefault]
 
     author: Mapped[User | None] = relationship(lazy="noload")
 
@@ -91,5 +76,5 @@ class CommentVote(Base):
     )
 
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     value: Mapped[int] = mapped_column(SmallInteger)

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Annotated
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.consultations.phases import PhaseKind
-from beteiligung.consultations.states import ModerationMode
-from beteiligung.db import Base, metadata
+from beteiligung.consultations.states import ModerationMode, Visibility
+from beteiligung.db import Base, Timestamp, TimestampOrNone, metadata, str_enum
+from beteiligung.organisations.models import OrganisationId
+
+# A row of a consultation (``Mapped[ConsultationId]``): it goes when the consultation goes.
+ConsultationId = Annotated[int, mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))]
+# A contribution's visibility (comments, proposals): only published ones reach public surfaces
+# (docs/moderation.md); new rows are published unless the moderation holds them.
+PublishedByDefault = Annotated[
+    Visibility,
+    mapped_column(
+        str_enum(Visibility, 10), default=Visibility.PUBLISHED, server_default=Visibility.PUBLISHED.value
+    ),
+]
 
 
 class ConsultationStatus(enum.StrEnum):
@@ -46,7 +58,7 @@ class Topic(Base):
     __tablename__ = "topic"
     __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[OrganisationId]
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(80))
 
@@ -58,7 +70,7 @@ class Consultation(Base):
         Index("ix_consultation_org_status", "organisation_id", "status"),
     )
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[OrganisationId]
     slug: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(600), default="")
@@ -71,17 +83,9 @@ class Consultation(Base):
         Enum(ConsultationStatus, native_enum=False, length=20, validate_strings=True),
         default=ConsultationStatus.DRAFT,
     )
-    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    published_at: Mapped[TimestampOrNone]
     moderation_mode: Mapped[ModerationMode] = mapped_column(
-        Enum(
-            ModerationMode,
-            native_enum=False,
-            length=10,
-            validate_strings=True,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=ModerationMode.POST,
-        server_default=ModerationMode.POST.value,
+        str_enum(ModerationMode, 10), default=ModerationMode.POST, server_default=ModerationMode.POST.value
     )
     proposal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # kept by triggers
 
@@ -116,16 +120,14 @@ class Consultation(Base):
 class Phase(Base):
     __tablename__ = "phase"
 
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[ConsultationId] = mapped_column(index=True)
     kind: Mapped[PhaseKind] = mapped_column(
         Enum(PhaseKind, native_enum=False, length=20, validate_strings=True)
     )
     title: Mapped[str] = mapped_column(String(120), default="")  # empty: the kind's name
     description: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    starts_at: Mapped[Timestamp]
+    ends_at: Mapped[Timestamp]
 
     consultation: Mapped[Consultation] = relationship(back_populates="phases", lazy="noload")
 

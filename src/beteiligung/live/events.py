@@ -33,10 +33,23 @@ class LiveEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fie
         raise NotImplementedError
 
 
-class ProposalSubmitted(LiveEvent, tag="proposal_submitted", frozen=True):
-    kind: ClassVar[str] = "proposal"
+class _ProposalEvent(LiveEvent, frozen=True):
+    """Something about one proposal: heard on its page and on its consultation's (the list shows
+    its supports); its ``part`` of the proposal's page is stale."""
+
     consultation_id: int
     proposal_id: int
+    part: ClassVar[str] = ""
+
+    def channels(self) -> list[str]:
+        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
+
+    def keys(self) -> list[str]:
+        return [f"proposal-{self.proposal_id}-{self.part}"]
+
+
+class _ProposalListEvent(_ProposalEvent, frozen=True):
+    """A proposal came onto or left the consultation's list (its page has nobody to tell)."""
 
     def channels(self) -> list[str]:
         return [f"consultation:{self.consultation_id}"]
@@ -45,40 +58,25 @@ class ProposalSubmitted(LiveEvent, tag="proposal_submitted", frozen=True):
         return [f"consultation-{self.consultation_id}-proposals"]
 
 
-class ProposalSupportChanged(LiveEvent, tag="proposal_support_changed", frozen=True):
+class ProposalSubmitted(_ProposalListEvent, tag="proposal_submitted", frozen=True):
+    kind: ClassVar[str] = "proposal"
+
+
+class ProposalSupportChanged(_ProposalEvent, tag="proposal_support_changed", frozen=True):
     kind: ClassVar[str] = "support"
-    consultation_id: int
-    proposal_id: int
-
-    def channels(self) -> list[str]:
-        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
-
-    def keys(self) -> list[str]:
-        return [f"proposal-{self.proposal_id}-supports"]
+    part: ClassVar[str] = "supports"
 
 
-class ProposalAnswered(LiveEvent, tag="proposal_answered", frozen=True):
+class ProposalAnswered(_ProposalEvent, tag="proposal_answered", frozen=True):
     kind: ClassVar[str] = "answer"
-    consultation_id: int
-    proposal_id: int
-
-    def channels(self) -> list[str]:
-        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
-
-    def keys(self) -> list[str]:
-        return [f"proposal-{self.proposal_id}-answer"]
+    part: ClassVar[str] = "answer"
 
 
-class ProposalChanged(LiveEvent, tag="proposal_changed", frozen=True):
+class ProposalChanged(_ProposalEvent, tag="proposal_changed", frozen=True):
     """A public proposal's author changed its text or topic, or withdrew it (its page's text,
     its support widget and the consultation's list are stale)."""
 
     kind: ClassVar[str] = "proposal_changed"
-    consultation_id: int
-    proposal_id: int
-
-    def channels(self) -> list[str]:
-        return [f"proposal:{self.proposal_id}", f"consultation:{self.consultation_id}"]
 
     def keys(self) -> list[str]:
         return [
@@ -143,18 +141,10 @@ class ConsultationChanged(LiveEvent, tag="consultation_changed", frozen=True):
         return ["*"]
 
 
-class ProposalRemoved(LiveEvent, tag="proposal_removed", frozen=True):
+class ProposalRemoved(_ProposalListEvent, tag="proposal_removed", frozen=True):
     """A published proposal left the public (hidden or held by the moderation)."""
 
     kind: ClassVar[str] = "proposal_removed"
-    consultation_id: int
-    proposal_id: int
-
-    def channels(self) -> list[str]:
-        return [f"consultation:{self.consultation_id}"]
-
-    def keys(self) -> list[str]:
-        return [f"consultation-{self.consultation_id}-proposals"]
 
 
 class ReviewQueueChanged(LiveEvent, tag="review_queue_changed", frozen=True):

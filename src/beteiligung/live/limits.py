@@ -33,38 +33,34 @@ SLOT_TTL_SECONDS = 45
 
 # KEYS[1]: the client's sorted set. ARGV: ttl (ms), limit, connection id.
 # Redis's clock, not the processes' clocks, decides expiry (TIME is allowed in scripts since
-# Redis 5, which replicates scripts by their effects).
-_ACQUIRE = """
+# Redis 5, which replicates scripts by their effects). Each script first drops expired slots.
+_PRUNE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+"""
+
+# Add (or renew) the connection's slot; the set expires with its last slot.
+_ADD = """redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1
+"""
+
+_ACQUIRE = (
+    _PRUNE
+    + """if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return 0
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], last[2])
-return 1
 """
+    + _ADD
+)
 
 # Refresh (or put back, after a Redis restart or outage) a live stream's slot.
-_REFRESH = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], last[2])
-return 1
-"""
+_REFRESH = _PRUNE + _ADD
 
 # The number of live slots (for tests and diagnostics); prunes like acquiring does.
-_COUNT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])
-"""
+_COUNT = _PRUNE + "return redis.call('ZCARD', KEYS[1])\n"
 
 
 class ConnectionLimiter:

@@ -14,24 +14,14 @@ random token in the server-side session>`` (no IP address is stored).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from beteiligung.accounts.models import UserId, UserIdOrNone
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.db import Base
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(
-        cls,
-        native_enum=False,
-        length=length,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
+from beteiligung.db import Base, Timestamp, TimestampOrNone, str_enum
+from beteiligung.organisations.models import OrganisationId
 
 
 class MeetingState(enum.StrEnum):
@@ -111,33 +101,33 @@ class Meeting(Base):
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_org_starts", "organisation_id", "starts_at"),)
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[OrganisationId]
     consultation_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation.id", ondelete="SET NULL"), index=True, default=None
     )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised when rendered
-    starts_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    format: Mapped[MeetingFormat] = mapped_column(_enum(MeetingFormat), default=MeetingFormat.ONLINE)
+    starts_at: Mapped[Timestamp]
+    ends_at: Mapped[Timestamp]
+    format: Mapped[MeetingFormat] = mapped_column(str_enum(MeetingFormat), default=MeetingFormat.ONLINE)
     place: Mapped[str] = mapped_column(String(300), default="")  # the hall of a hybrid meeting
-    video_kind: Mapped[VideoKind] = mapped_column(_enum(VideoKind), default=VideoKind.NONE)
+    video_kind: Mapped[VideoKind] = mapped_column(str_enum(VideoKind), default=VideoKind.NONE)
     video_url: Mapped[str] = mapped_column(String(500), default="")
     registration_required: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_guests: Mapped[bool] = mapped_column(Boolean, default=False)  # guests ask, vote, upvote
     question_moderation: Mapped[ModerationMode] = mapped_column(
-        _enum(ModerationMode, 10), default=ModerationMode.PRE
+        str_enum(ModerationMode, 10), default=ModerationMode.PRE
     )
     speaking_seconds: Mapped[int] = mapped_column(Integer, default=180)  # the countdown per speaker
-    state: Mapped[MeetingState] = mapped_column(_enum(MeetingState), default=MeetingState.SCHEDULED)
-    started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    state: Mapped[MeetingState] = mapped_column(str_enum(MeetingState), default=MeetingState.SCHEDULED)
+    started_at: Mapped[TimestampOrNone]
+    ended_at: Mapped[TimestampOrNone]
     # No foreign keys: agenda item -> meeting -> agenda item would be a cycle.
     current_item_id: Mapped[int | None] = mapped_column(Integer, default=None)
     spotlight_question_id: Mapped[int | None] = mapped_column(Integer, default=None)
     peak_participants: Mapped[int] = mapped_column(Integer, default=0)
     minutes: Mapped[str] = mapped_column(Text, default="")  # Markdown draft, edited by staff
-    minutes_published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    minutes_published_at: Mapped[TimestampOrNone]
 
     agenda: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting",
@@ -162,7 +152,7 @@ class AgendaItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    started_at: Mapped[TimestampOrNone]
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
 
@@ -172,7 +162,7 @@ class MeetingRegistration(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_meeting_registration"),)
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
 
 
 class MeetingQuestion(Base):
@@ -193,17 +183,15 @@ class MeetingQuestion(Base):
     agenda_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting_agenda_item.id", ondelete="SET NULL"), default=None
     )
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    author_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     voter_key: Mapped[str] = mapped_column(String(64))  # who asked (u:… or g:…), for "Ihre Frage"
     guest_name: Mapped[str] = mapped_column(String(80), default="")  # a guest's chosen display name
     body: Mapped[str] = mapped_column(String(1000))
     submission_key: Mapped[str] = mapped_column(String(64))  # a double click creates one question
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.PUBLISHED)
-    status: Mapped[QuestionStatus] = mapped_column(_enum(QuestionStatus), default=QuestionStatus.OPEN)
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.PUBLISHED)
+    status: Mapped[QuestionStatus] = mapped_column(str_enum(QuestionStatus), default=QuestionStatus.OPEN)
     answer_note: Mapped[str] = mapped_column(String(1000), default="")
-    answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    answered_at: Mapped[TimestampOrNone]
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
@@ -217,9 +205,7 @@ class MeetingQuestionVote(Base):
 
     question_id: Mapped[int] = mapped_column(ForeignKey("meeting_question.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    user_id: Mapped[UserIdOrNone] = mapped_column(index=True)
 
 
 class MeetingPoll(Base):
@@ -231,10 +217,10 @@ class MeetingPoll(Base):
     )
     question: Mapped[str] = mapped_column(String(300))
     multiple: Mapped[bool] = mapped_column(Boolean, default=False)  # multiple choice
-    state: Mapped[PollState] = mapped_column(_enum(PollState), default=PollState.DRAFT)
-    results: Mapped[PollResults] = mapped_column(_enum(PollResults), default=PollResults.LIVE)
-    opened_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    state: Mapped[PollState] = mapped_column(str_enum(PollState), default=PollState.DRAFT)
+    results: Mapped[PollResults] = mapped_column(str_enum(PollResults), default=PollResults.LIVE)
+    opened_at: Mapped[TimestampOrNone]
+    closed_at: Mapped[TimestampOrNone]
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)  # participants who voted
 
     options: Mapped[list[MeetingPollOption]] = relationship(
@@ -259,9 +245,7 @@ class MeetingPollBallot(Base):
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("meeting_poll.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    user_id: Mapped[UserIdOrNone] = mapped_column(index=True)
 
 
 class MeetingPollChoice(Base):
@@ -284,13 +268,11 @@ class MeetingSpeaker(Base):
     agenda_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting_agenda_item.id", ondelete="SET NULL"), default=None
     )
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    user_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     voter_key: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(80))
     point_of_order: Mapped[bool] = mapped_column(Boolean, default=False)  # zur Geschäftsordnung
     position: Mapped[int] = mapped_column(Integer)  # order on the list; staff reorder
-    status: Mapped[SpeakerStatus] = mapped_column(_enum(SpeakerStatus), default=SpeakerStatus.WAITING)
-    called_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    status: Mapped[SpeakerStatus] = mapped_column(str_enum(SpeakerStatus), default=SpeakerStatus.WAITING)
+    called_at: Mapped[TimestampOrNone]
+    finished_at: Mapped[TimestampOrNone]

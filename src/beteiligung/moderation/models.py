@@ -15,17 +15,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from beteiligung.db import Base
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from beteiligung.accounts.models import UserId, UserIdOrNone
+from beteiligung.db import Base, Timestamp, TimestampOrNone, str_enum
+from beteiligung.organisations.models import OrganisationId
 
 
 class ReviewStatus(enum.StrEnum):
@@ -76,7 +72,7 @@ class Review(Base):
     __tablename__ = "review"
     __table_args__ = (Index("ix_review_queue", "organisation_id", "status", "opened_at"),)
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[OrganisationId]
     # None for a question in a meeting of the organisation (not of a consultation).
     consultation_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation.id", ondelete="CASCADE"), index=True, default=None
@@ -91,17 +87,15 @@ class Review(Base):
     meeting_question_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting_question.id", ondelete="CASCADE"), unique=True, default=None
     )
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
+    author_id: Mapped[UserIdOrNone] = mapped_column(index=True)
+    status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus, validate_strings=False), default=ReviewStatus.OPEN
     )
-    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus), default=ReviewStatus.OPEN)
-    trigger: Mapped[Trigger] = mapped_column(_enum(Trigger))
+    trigger: Mapped[Trigger] = mapped_column(str_enum(Trigger, validate_strings=False))
     auto_reasons: Mapped[str] = mapped_column(String(300), default="")  # check codes, comma separated
-    opened_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))  # queue order: oldest first
-    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
-    )
+    opened_at: Mapped[Timestamp]  # queue order: oldest first
+    decided_at: Mapped[TimestampOrNone]
+    decided_by_id: Mapped[UserIdOrNone]
     rule: Mapped[int | None] = mapped_column(
         Integer, default=None
     )  # Netiquette rule of a hide / edit request
@@ -130,11 +124,11 @@ class Flag(Base):
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), index=True, default=None
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason))
+    user_id: Mapped[UserId] = mapped_column(index=True)
+    reason: Mapped[FlagReason] = mapped_column(str_enum(FlagReason, validate_strings=False))
     text: Mapped[str] = mapped_column(String(500), default="")
     # Set when a decision settled the flag; open flags count towards the threshold.
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    resolved_at: Mapped[TimestampOrNone]
 
 
 class LogAction(enum.StrEnum):
@@ -167,7 +161,7 @@ class ModerationLog(Base):
     review_id: Mapped[int | None] = mapped_column(Integer, default=None)
     moderator_id: Mapped[int | None] = mapped_column(Integer, default=None)
     moderator_name: Mapped[str] = mapped_column(String(80))
-    action: Mapped[LogAction] = mapped_column(_enum(LogAction))
+    action: Mapped[LogAction] = mapped_column(str_enum(LogAction, validate_strings=False))
     target_kind: Mapped[str] = mapped_column(String(20))  # comment, proposal, user
     target_id: Mapped[int] = mapped_column(Integer)
     rule: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -178,13 +172,11 @@ class Block(Base):
     __tablename__ = "user_block"
     __table_args__ = (Index("ix_user_block_active", "organisation_id", "user_id", "until"),)
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    organisation_id: Mapped[OrganisationId]
+    user_id: Mapped[UserId]
+    until: Mapped[Timestamp]
     rule: Mapped[int | None] = mapped_column(Integer, default=None)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
-    )
+    created_by_id: Mapped[UserIdOrNone]
 
 
 class ModerationSettings(Base):
@@ -192,9 +184,7 @@ class ModerationSettings(Base):
 
     __tablename__ = "moderation_settings"
 
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), unique=True
-    )
+    organisation_id: Mapped[OrganisationId] = mapped_column(unique=True)
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
     max_links: Mapped[int] = mapped_column(Integer, default=2)
     new_account_hours: Mapped[int] = mapped_column(Integer, default=24)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.db import Base
+
+# A row of the organisation (``Mapped[OrganisationId]``): it goes when the organisation goes.
+OrganisationId = Annotated[int, mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))]
 
 # The pages every organisation publishes in its footer, in footer order. Key → German title msgid.
 TEXT_KEYS: dict[str, str] = {
@@ -43,9 +48,7 @@ class OrgText(Base):
     __tablename__ = "org_text"
     __table_args__ = (UniqueConstraint("organisation_id", "key"),)
 
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[OrganisationId] = mapped_column(index=True)
     key: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")

@@ -8,16 +8,14 @@ Counters (``support_count``, ``comment_count``) are maintained by database trigg
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from beteiligung.accounts.models import User
-from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.accounts.models import User, UserId, UserIdOrNone
+from beteiligung.consultations.models import Consultation, ConsultationId, PublishedByDefault, Topic
 from beteiligung.consultations.states import Visibility
-from beteiligung.db import Base
+from beteiligung.db import Base, Timestamp, TimestampOrNone
 
 
 class AnswerState(enum.StrEnum):
@@ -66,11 +64,9 @@ class Proposal(Base):
         Index("ix_proposal_list_comments", "consultation_id", "comment_count", "id"),
     )
 
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
+    consultation_id: Mapped[ConsultationId]
     # NULL after the author erased the account, or for contributions entered by staff.
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    author_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"), default=None)
@@ -79,22 +75,10 @@ class Proposal(Base):
         Enum(Source, native_enum=False, length=20, validate_strings=True), default=Source.ONLINE
     )
     source_note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Bürgerforum am 12. März"
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
-    )
+    recorded_by_id: Mapped[UserIdOrNone]
     submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
     # Only published contributions reach public surfaces (docs/moderation.md).
-    visibility: Mapped[Visibility] = mapped_column(
-        Enum(
-            Visibility,
-            native_enum=False,
-            length=10,
-            validate_strings=True,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=Visibility.PUBLISHED,
-        server_default=Visibility.PUBLISHED.value,
-    )
+    visibility: Mapped[PublishedByDefault]
 
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -105,15 +89,13 @@ class Proposal(Base):
         index=True,
     )
     answer_text: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    answered_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
-    )
+    answered_at: Mapped[TimestampOrNone]
+    answered_by_id: Mapped[UserIdOrNone]
     # The author's own changes (docs/participation.md, "Eigene Vorschläge bearbeiten"): when the
     # text was last changed (the earlier texts are ProposalVersion rows), and when the author
     # withdrew the proposal (it stays public, marked as withdrawn; its supports are frozen).
-    edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    edited_at: Mapped[TimestampOrNone]
+    withdrawn_at: Mapped[TimestampOrNone]
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="noload")
     topic: Mapped[Topic | None] = relationship(lazy="noload")
@@ -139,13 +121,11 @@ class ProposalVersion(Base):
 
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     # The author of the text (for the privacy export); NULL after the account was erased.
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    author_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
     place: Mapped[str] = mapped_column(String(200), default="")
-    written_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    written_at: Mapped[Timestamp]
     public: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -154,4 +134,4 @@ class Support(Base):
     __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
 
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)

@@ -12,25 +12,14 @@ the answer rows (no counters to drift).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from beteiligung.consultations.models import Consultation
-from beteiligung.db import Base
+from beteiligung.accounts.models import UserIdOrNone
+from beteiligung.consultations.models import Consultation, ConsultationId
+from beteiligung.db import Base, TimestampOrNone, str_enum
 from beteiligung.i18n import lazy
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(
-        cls,
-        native_enum=False,
-        length=length,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class SurveyKind(enum.StrEnum):
@@ -99,20 +88,18 @@ YES, NO = lazy("Ja"), lazy("Nein")
 class Survey(Base):
     __tablename__ = "survey"
 
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[SurveyKind] = mapped_column(_enum(SurveyKind, 10), default=SurveyKind.SURVEY)
+    consultation_id: Mapped[ConsultationId] = mapped_column(index=True)
+    kind: Mapped[SurveyKind] = mapped_column(str_enum(SurveyKind, 10), default=SurveyKind.SURVEY)
     title: Mapped[str] = mapped_column(String(200))
     intro: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[SurveyStatus] = mapped_column(_enum(SurveyStatus), default=SurveyStatus.DRAFT)
+    status: Mapped[SurveyStatus] = mapped_column(str_enum(SurveyStatus), default=SurveyStatus.DRAFT)
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     results_visibility: Mapped[ResultsVisibility] = mapped_column(
-        _enum(ResultsVisibility, 10), default=ResultsVisibility.AFTER
+        str_enum(ResultsVisibility, 10), default=ResultsVisibility.AFTER
     )
     free_text_reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
-    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    published_at: Mapped[TimestampOrNone]
+    closed_at: Mapped[TimestampOrNone]
 
     consultation: Mapped[Consultation] = relationship(lazy="noload")
     sections: Mapped[list[SurveySection]] = relationship(
@@ -152,7 +139,7 @@ class SurveyQuestion(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("survey_section.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind))
     text: Mapped[str] = mapped_column(String(500))
     help: Mapped[str] = mapped_column(Text, default="")
     required: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -193,11 +180,9 @@ class SurveyResponse(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     # NULL for anonymous responses, and after the person erased the account (submitted responses
     # stay, anonymised: they count in the results).
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
-    )
+    user_id: Mapped[UserIdOrNone] = mapped_column(index=True)
     anon_key: Mapped[str | None] = mapped_column(String(64), default=None)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    submitted_at: Mapped[TimestampOrNone]
 
 
 class SurveyAnswer(Base):
@@ -214,4 +199,4 @@ class SurveyAnswer(Base):
     )
     number: Mapped[int | None] = mapped_column(Integer, default=None)
     text: Mapped[str] = mapped_column(Text, default="")
-    review: Mapped[Review] = mapped_column(_enum(Review, 10), default=Review.PENDING)
+    review: Mapped[Review] = mapped_column(str_enum(Review, 10), default=Review.PENDING)

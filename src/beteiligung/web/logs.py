@@ -118,37 +118,34 @@ def log_json(settings: Settings) -> bool:
     return not sys.stdout.isatty()
 
 
+def _renderer(as_json: bool, serializer: Any) -> Any:
+    """The chain's last step: JSON lines (with ``serializer``) or colours for a terminal."""
+    if as_json:
+        return _NeverRaises(structlog.processors.JSONRenderer(serializer=serializer))
+    return _NeverRaises(structlog.dev.ConsoleRenderer(colors=True))
+
+
 def log_processors(as_json: bool) -> list[Any]:
     """structlog's chain: scrub exceptions, add level and time, render (JSON or for a terminal)."""
-    renderer: Any
-    if as_json:
-        renderer = structlog.processors.JSONRenderer(serializer=render_json)
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=True)
     return [
         scrub_exceptions,
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso"),
-        _NeverRaises(renderer),
+        _renderer(as_json, render_json),
     ]
 
 
 def stdlib_processors(as_json: bool) -> list[Any]:
     """The same for the standard library's loggers (SQLAlchemy, asyncio, uvicorn, Litestar's
     own), whose records may carry ``exc_info`` and arbitrary ``extra`` values."""
-    renderer: Any
-    if as_json:
-        renderer = structlog.processors.JSONRenderer(serializer=render_json_text)
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=True)
     return [
         structlog.processors.TimeStamper(fmt="iso"),
         structlog.stdlib.add_log_level,
         structlog.stdlib.ExtraAdder(),
         scrub_exceptions,
         structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-        _NeverRaises(renderer),
+        _renderer(as_json, render_json_text),
     ]
 
 
