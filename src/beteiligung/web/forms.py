@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from beteiligung.i18n import gettext as _
+from beteiligung.i18n import local_tz
 
 FieldKind = Literal[
     "text", "email", "password", "textarea", "checkbox", "select", "number", "datetime", "hidden"
@@ -167,8 +168,6 @@ def _first(value: Any) -> Any:
 def _parse_local_datetime(value: str) -> datetime:
     """``2027-03-12T18:00`` (``<input type=datetime-local>``) or ``12.03.2027 18:00``, meant in
     the town's time zone, as an aware UTC datetime."""
-    from beteiligung.i18n import local_tz
-
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M"):
         try:
             naive = datetime.strptime(value, fmt)
@@ -182,6 +181,4 @@ def _parse_local_datetime(value: str) -> datetime:
 
 def local_input_value(value: datetime | None) -> str:
     """An aware datetime as the value of a ``datetime-local`` input, in the town's time zone."""
-    from beteiligung.i18n import local_tz
-
     return value.astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M") if value else ""

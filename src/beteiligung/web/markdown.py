@@ -6,6 +6,7 @@ shows the same teasers to every visitor; bench/pages.py measured it as the page'
 
 from __future__ import annotations
 
+import html as html_lib
 from functools import lru_cache
 
 import nh3
@@ -63,8 +64,6 @@ def render_markdown(text: str, heading_offset: int = 0) -> str:
 @lru_cache(maxsize=8192)
 def plain_text(text: str, limit: int = 220) -> str:
     """A Markdown text as plain text for teasers: no markup, whitespace collapsed, cut at a word."""
-    import html as html_lib
-
     stripped = html_lib.unescape(nh3.clean(_md.render(text or ""), tags=set()))
     flat = " ".join(stripped.split())
     if len(flat) <= limit:
