@@ -37,9 +37,9 @@ from beteiligung.accounts.models import Role, User
 from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.demo.participation import ARBEIT_SLUG, RESIDENTS
+from beteiligung.demo.participation import ARBEIT_SLUG, DAY, HOUR, MINUTE, RESIDENTS
 from beteiligung.i18n import local_tz
-from beteiligung.meetings.minutes import draft_minutes
+from beteiligung.meetings.minutes.document import draft_minutes
 from beteiligung.meetings.models import (
     AgendaItem,
     Meeting,
@@ -62,10 +62,6 @@ from beteiligung.meetings.models import (
 from beteiligung.moderation.actions import Decision, decide, open_review
 from beteiligung.moderation.models import Trigger
 from beteiligung.organisations.models import Organisation
-
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
-MINUTE = timedelta(minutes=1)
 
 LIVE_TITLE = "Virtuelle Bürgerversammlung: Stadt der Arbeit und Ideen"
 SCHEDULED_TITLE = "Bürgerversammlung im Rathaus: Innenstadt, Leerstand und neue Nutzungen"

@@ -17,9 +17,10 @@ counters follow from the database triggers. Times are relative to ``now``. Idemp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,8 +30,8 @@ from beteiligung.accounts.models import Role, User
 from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation, Topic
-from beteiligung.consultations.states import ModerationMode
-from beteiligung.demo.participation import ARBEIT_SLUG, DIGITAL_SLUG, RESIDENTS
+from beteiligung.consultations.states import ModerationMode, Visibility
+from beteiligung.demo.participation import ARBEIT_SLUG, DAY, DIGITAL_SLUG, HOUR, MINUTE, RESIDENTS
 from beteiligung.moderation.actions import (
     Decision,
     decide,
@@ -44,9 +45,7 @@ from beteiligung.moderation.models import Flag, FlagReason, Review
 from beteiligung.organisations.models import Organisation
 from beteiligung.proposals.models import Proposal
 
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
-MINUTE = timedelta(minutes=1)
+_Row = TypeVar("_Row", Comment, Proposal)
 # The demo's contributions reach back about eight months (the closed consultation); its accounts
 # are older than that, and far older than the moderation's new-account window.
 ACCOUNT_AGE = 365 * DAY
@@ -294,6 +293,38 @@ def _resident(user: User) -> Actor:
     )
 
 
+async def _screened(
+    db: AsyncSession,
+    *,
+    org: Organisation,
+    consultation: Consultation,
+    author: User,
+    text: str,
+    at: datetime,
+    make: Callable[[Visibility], _Row],
+) -> _Row:
+    """A resident's contribution as posted at ``at``: screened by the automatic checks and the
+    consultation's mode (``make`` builds the row with the visibility that follows), and queued
+    for review when held, like the feature's own action with the demo's time."""
+    screening = await screen(
+        db,
+        actor=_resident(author),
+        account_created_at=author.created_at,
+        org_id=org.id,
+        consultation=consultation,
+        text=text,
+        now=at,
+    )
+    row = make(screening.visibility)
+    db.add(row)
+    await db.flush()
+    if screening.held and screening.trigger is not None:
+        await open_review(
+            db, org_id=org.id, target=row, trigger=screening.trigger, reasons=screening.reasons, now=at
+        )
+    return row
+
+
 async def _comment(
     db: AsyncSession,
     *,
@@ -305,36 +336,26 @@ async def _comment(
     body: str,
     at: datetime,
 ) -> Comment:
-    """A resident's comment as posted at ``at``: screened by the automatic checks and the
-    consultation's mode, and queued for review when held (comments.actions.post_comment, with
-    the demo's time)."""
-    screening = await screen(
+    """A resident's comment, screened and queued like comments.actions.post_comment."""
+    return await _screened(
         db,
-        actor=_resident(author),
-        account_created_at=author.created_at,
-        org_id=org.id,
+        org=org,
         consultation=consultation,
+        author=author,
         text=body,
-        now=at,
+        at=at,
+        make=lambda visibility: Comment(
+            consultation_id=consultation.id,
+            proposal_id=proposal.id if proposal else None,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+            author_id=author.id,
+            body=body,
+            visibility=visibility,
+            created_at=at,
+            updated_at=at,
+        ),
     )
-    comment = Comment(
-        consultation_id=consultation.id,
-        proposal_id=proposal.id if proposal else None,
-        parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 1,
-        author_id=author.id,
-        body=body,
-        visibility=screening.visibility,
-        created_at=at,
-        updated_at=at,
-    )
-    db.add(comment)
-    await db.flush()
-    if screening.held and screening.trigger is not None:
-        await open_review(
-            db, org_id=org.id, target=comment, trigger=screening.trigger, reasons=screening.reasons, now=at
-        )
-    return comment
 
 
 async def _proposal(
@@ -348,36 +369,28 @@ async def _proposal(
 ) -> Proposal:
     """The resident's proposal, screened and queued like proposals.actions.submit_proposal."""
     at = now - spec.ago
-    screening = await screen(
-        db,
-        actor=_resident(author),
-        account_created_at=author.created_at,
-        org_id=org.id,
-        consultation=consultation,
-        text=f"{spec.title}\n{spec.body}\n{spec.place}",  # as the proposal form screens it
-        now=at,
-    )
     topic = (
         await db.scalars(select(Topic).where(Topic.organisation_id == org.id, Topic.slug == spec.topic))
     ).first()
-    proposal = Proposal(
-        consultation_id=consultation.id,
-        author_id=author.id,
-        title=spec.title,
-        body=spec.body,
-        topic_id=topic.id if topic else None,
-        place=spec.place,
-        visibility=screening.visibility,
-        created_at=at,
-        updated_at=at,
+    return await _screened(
+        db,
+        org=org,
+        consultation=consultation,
+        author=author,
+        text=f"{spec.title}\n{spec.body}\n{spec.place}",  # as the proposal form screens it
+        at=at,
+        make=lambda visibility: Proposal(
+            consultation_id=consultation.id,
+            author_id=author.id,
+            title=spec.title,
+            body=spec.body,
+            topic_id=topic.id if topic else None,
+            place=spec.place,
+            visibility=visibility,
+            created_at=at,
+            updated_at=at,
+        ),
     )
-    db.add(proposal)
-    await db.flush()
-    if screening.held and screening.trigger is not None:
-        await open_review(
-            db, org_id=org.id, target=proposal, trigger=screening.trigger, reasons=screening.reasons, now=at
-        )
-    return proposal
 
 
 async def _flags(

@@ -29,6 +29,7 @@ from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion,
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 DEMO_PASSWORD = "Lüneburg-Demo-2030"  # noqa: S105 - demo installs only, like the printed demo logins
 
 
@@ -882,6 +883,26 @@ ENTWURF_PHASES = (
 
 
 # ---------------------------------------------------------------------------------------------
+async def demo_user(
+    db: AsyncSession,
+    org: Organisation,
+    email: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    created: datetime,
+) -> tuple[User, bool]:
+    """The demo account with ``email``, created (as of ``created``) if it is missing; and whether
+    it was created. The caller commits."""
+    user = await actions.get_user_by_email(db, email)
+    if user is not None:
+        return user, False
+    user = await actions.create_user(
+        db, org=org, email=email, password=password, display_name=display_name, role=role, now=created
+    )
+    return user, True
+
+
 async def seed_participation(
     db: AsyncSession, org: Organisation, users: Mapping[Role, User], now: datetime
 ) -> bool:
@@ -900,18 +921,9 @@ async def seed_participation(
         "staff": users[Role.STAFF],
     }
     for resident in RESIDENTS:
-        user = await actions.get_user_by_email(db, resident.email)
-        if user is None:
-            user = await actions.create_user(
-                db,
-                org=org,
-                email=resident.email,
-                password=DEMO_PASSWORD,
-                display_name=resident.display_name,
-                role=Role.RESIDENT,
-                now=now - 30 * DAY,
-            )
-        people[resident.key] = user
+        people[resident.key], _ = await demo_user(
+            db, org, resident.email, DEMO_PASSWORD, resident.display_name, Role.RESIDENT, now - 30 * DAY
+        )
     topics = await _topics(db, org, now)
     staff = people["staff"]
 

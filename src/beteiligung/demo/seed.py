@@ -15,12 +15,11 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
 from beteiligung.db import dialect_name, metadata, utcnow
 from beteiligung.demo.meetings import seed_meetings
 from beteiligung.demo.moderation import seed_moderation
-from beteiligung.demo.participation import seed_participation
+from beteiligung.demo.participation import demo_user, seed_participation
 from beteiligung.demo.surveys import seed_surveys
 from beteiligung.organisations.models import TEXT_KEYS, Organisation, OrgText
 
@@ -94,19 +93,10 @@ async def seed_demo(db: AsyncSession) -> tuple[Organisation, bool]:
     now = utcnow()
     users: dict[Role, User] = {}
     for login in DEMO_LOGINS:
-        user = await actions.get_user_by_email(db, login.email)
-        if user is None:
-            user = await actions.create_user(
-                db,
-                org=org,
-                email=login.email,
-                password=login.password,
-                display_name=login.display_name,
-                role=login.role,
-                now=now,
-            )
-            created = True
-        users[login.role] = user
+        users[login.role], new = await demo_user(
+            db, org, login.email, login.password, login.display_name, login.role, now
+        )
+        created = created or new
     await db.commit()  # create_user does not commit (issue 12)
     if await seed_participation(db, org, users, now):
         created = True

@@ -35,6 +35,7 @@ from beteiligung.surveys.models import (
     SurveyKind,
     SurveyQuestion,
     SurveyResponse,
+    SurveySection,
 )
 
 SURVEY_TITLE = "Digitales Rathaus und Beteiligungsservice: Ihre Erfahrungen"
@@ -86,105 +87,82 @@ async def _build_survey(db: AsyncSession, consultation: Consultation, now: datet
         results_visibility=ResultsVisibility.DURING,
         free_text_reviewed=True,
     )
+
+    async def question(section: SurveySection, kind: QuestionKind, text: str, **fields: Any) -> None:
+        await actions.add_question(db, survey, section, **_q(kind, text, **fields))
+
+    async def new_section(title: str, description: str) -> SurveySection:
+        """The survey's next section (the survey is read again to see it)."""
+        nonlocal survey
+        await actions.add_section(db, survey, title=title, description=description)
+        survey = await actions.reload(db, survey.id)
+        return survey.sections[-1]
+
     first = survey.sections[0]
     await actions.update_section(
         db, survey, first, title="Digitales Rathaus", description="Wie erledigen Sie Behördengänge heute?"
     )
-    await actions.add_question(
-        db,
-        survey,
+    await question(
         first,
-        **_q(
-            QuestionKind.SINGLE,
-            "Wie erledigen Sie Behördengänge am liebsten?",
-            required=True,
-            allow_other=True,
-            options=["Online", "Persönlich im Bürgeramt", "Per Telefon oder Post"],
-        ),
+        QuestionKind.SINGLE,
+        "Wie erledigen Sie Behördengänge am liebsten?",
+        required=True,
+        allow_other=True,
+        options=["Online", "Persönlich im Bürgeramt", "Per Telefon oder Post"],
     )
-    await actions.add_question(
-        db,
-        survey,
+    await question(
         first,
-        **_q(
-            QuestionKind.MULTIPLE,
-            "Welche Dienste möchten Sie vor allem online nutzen?",
-            help="Wählen Sie bis zu drei.",
-            max_choices=3,
-            options=[
-                "Anträge elektronisch stellen",
-                "Formulare digital ausfüllen",
-                "Termine im Bürgeramt buchen",
-                "Gebühren online bezahlen",
-                "Bearbeitungsstand verfolgen",
-            ],
-        ),
+        QuestionKind.MULTIPLE,
+        "Welche Dienste möchten Sie vor allem online nutzen?",
+        help="Wählen Sie bis zu drei.",
+        max_choices=3,
+        options=[
+            "Anträge elektronisch stellen",
+            "Formulare digital ausfüllen",
+            "Termine im Bürgeramt buchen",
+            "Gebühren online bezahlen",
+            "Bearbeitungsstand verfolgen",
+        ],
     )
-    await actions.add_question(
-        db,
-        survey,
-        first,
-        **_q(QuestionKind.YES_NO, "Haben Sie im letzten Jahr einen Antrag online gestellt?", required=True),
+    await question(
+        first, QuestionKind.YES_NO, "Haben Sie im letzten Jahr einen Antrag online gestellt?", required=True
     )
     survey = await actions.reload(db, survey.id)
     yes = next(
         o.id for q in survey.questions if q.kind == QuestionKind.YES_NO for o in q.options if o.label == "Ja"
     )
-    await actions.add_section(
-        db,
-        survey,
-        title="Ihre Erfahrung mit dem Online-Antrag",
-        description="Nur, wenn Sie online beantragt haben.",
+    second = await new_section(
+        "Ihre Erfahrung mit dem Online-Antrag", "Nur, wenn Sie online beantragt haben."
     )
-    survey = await actions.reload(db, survey.id)
-    second = survey.sections[1]
-    await actions.add_question(
-        db,
-        survey,
+    await question(
         second,
-        **_q(
-            QuestionKind.SCALE,
-            "Wie zufrieden waren Sie mit dem Online-Antrag?",
-            required=True,
-            scale_min=1,
-            scale_max=5,
-            scale_min_label="gar nicht zufrieden",
-            scale_max_label="sehr zufrieden",
-            condition_option_id=yes,
-        ),
+        QuestionKind.SCALE,
+        "Wie zufrieden waren Sie mit dem Online-Antrag?",
+        required=True,
+        scale_min=1,
+        scale_max=5,
+        scale_min_label="gar nicht zufrieden",
+        scale_max_label="sehr zufrieden",
+        condition_option_id=yes,
     )
-    await actions.add_question(
-        db,
-        survey,
-        second,
-        **_q(QuestionKind.LONG_TEXT, "Was hat gut funktioniert, was nicht?", condition_option_id=yes),
+    await question(
+        second, QuestionKind.LONG_TEXT, "Was hat gut funktioniert, was nicht?", condition_option_id=yes
     )
-    await actions.add_section(
-        db,
-        survey,
-        title="Beteiligungsservice",
-        description="Wie möchten Sie sich an Entscheidungen der Stadt beteiligen?",
+    third = await new_section(
+        "Beteiligungsservice", "Wie möchten Sie sich an Entscheidungen der Stadt beteiligen?"
     )
-    survey = await actions.reload(db, survey.id)
-    third = survey.sections[2]
-    await actions.add_question(
-        db,
-        survey,
+    await question(
         third,
-        **_q(
-            QuestionKind.RANKING,
-            "Welche Beteiligungsformate sind Ihnen am wichtigsten?",
-            options=[
-                "Online-Umfragen",
-                "Diskussionsforen",
-                "Virtuelle Bürgerversammlungen",
-                "Versammlungen vor Ort",
-            ],
-        ),
+        QuestionKind.RANKING,
+        "Welche Beteiligungsformate sind Ihnen am wichtigsten?",
+        options=[
+            "Online-Umfragen",
+            "Diskussionsforen",
+            "Virtuelle Bürgerversammlungen",
+            "Versammlungen vor Ort",
+        ],
     )
-    await actions.add_question(
-        db, survey, third, **_q(QuestionKind.SHORT_TEXT, "In welchem Stadtteil wohnen Sie?")
-    )
+    await question(third, QuestionKind.SHORT_TEXT, "In welchem Stadtteil wohnen Sie?")
     survey = await actions.reload(db, survey.id)
     await actions.publish_survey(db, survey, now)
     return await actions.reload(db, survey.id)
