@@ -50,12 +50,14 @@ def why_not_edit(
 ) -> Denied | None:
     """The author, within the edit window, or at any time while the moderation asks them to
     revise the comment (``edit_requested``)."""
-    if not actor.is_authenticated:
-        return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
-    if comment.author_id != actor.user_id:
-        return Denied(403, "Nur die verfassende Person kann einen Kommentar bearbeiten.")
-    if comment.deleted_at is not None:
-        return Denied(409, "Gelöschte Kommentare können nicht bearbeitet werden.")
+    denied = _own_undeleted(
+        actor,
+        comment,
+        Denied(403, "Nur die verfassende Person kann einen Kommentar bearbeiten."),
+        Denied(409, "Gelöschte Kommentare können nicht bearbeitet werden."),
+    )
+    if denied:
+        return denied
     if comment.visibility == "hidden":
         return Denied(409, "Von der Moderation entfernte Kommentare können nicht bearbeitet werden.")
     if edit_requested:
@@ -66,12 +68,22 @@ def why_not_edit(
 
 
 def why_not_delete(actor: Actor, comment: Comment) -> Denied | None:
+    return _own_undeleted(
+        actor,
+        comment,
+        Denied(403, "Nur die verfassende Person kann einen Kommentar löschen."),
+        Denied(409, "Dieser Kommentar ist bereits gelöscht."),
+    )
+
+
+def _own_undeleted(actor: Actor, comment: Comment, not_author: Denied, deleted: Denied) -> Denied | None:
+    """Signed in, the comment's author, and the comment not deleted (else the given refusal)."""
     if not actor.is_authenticated:
         return Denied(401, "Bitte melden Sie sich an, um sich zu beteiligen.")
     if comment.author_id != actor.user_id:
-        return Denied(403, "Nur die verfassende Person kann einen Kommentar löschen.")
+        return not_author
     if comment.deleted_at is not None:
-        return Denied(409, "Dieser Kommentar ist bereits gelöscht.")
+        return deleted
     return None
 
 

@@ -82,6 +82,47 @@ def _comment_url(consultation: Consultation, comment: Comment) -> str:
     return target_url(consultation, comment.proposal_id, anchor=f"comment-{comment.id}")
 
 
+async def _done(
+    request: Req,
+    db: Any,
+    consultation: Consultation,
+    comment: Comment,
+    message: str,
+    *,
+    sort: str | None = None,
+    kind: str | None = None,
+) -> Response[Any]:
+    """After a change to a comment: without htmx back to it (303) with the message (an
+    information while it is not public), with htmx the thread, announcing the message."""
+    if not is_htmx(request):
+        kind = kind or ("success" if comment.is_public else "info")
+        return _back(request, consultation, comment, message, kind)
+    return await _thread_response(
+        request, db, consultation, comment.proposal_id, sort=sort, announce=message, focus=comment.id
+    )
+
+
+def _votes_block(
+    request: Req,
+    consultation: Consultation,
+    comment: Comment,
+    votes: dict[int, int],
+    now: Any,
+    *,
+    focus: int | None = None,
+    announce: str | None = None,
+) -> Template:
+    """One comment's votes (the ``comment_votes`` block) with the viewer's own ``votes``."""
+    context: dict[str, Any] = {
+        "node": Node(comment),
+        "thread": Thread(roots=[], count=0, votes=votes, sort=parse_sort(None)),
+        "comment_rules": CommentRules(request.state.actor, consultation, now),
+    }
+    if focus is not None:
+        context["focus_votes"] = focus
+    return render(request, THREAD_TEMPLATE, context, block="comment_votes", announce=announce)
+
+
 def _parent_id(data: dict[str, Any]) -> int | None:
     value = str(data.get("parent") or "").strip()
     if not value:
@@ -149,11 +190,7 @@ async def _post(request: Req, db: Any, consultation: Consultation, proposal_id: 
         message = _("Ihre Antwort ist veröffentlicht.")
     else:
         message = _("Ihr Kommentar ist veröffentlicht.")
-    if not is_htmx(request):
-        return _back(request, consultation, comment, message, "success" if comment.is_public else "info")
-    return await _thread_response(
-        request, db, consultation, proposal_id, sort=sort, announce=message, focus=comment.id
-    )
+    return await _done(request, db, consultation, comment, message, sort=sort)
 
 
 @post("/vorhaben/{slug:str}/kommentare", name="comments.consultation.submit")
@@ -189,19 +226,8 @@ async def vote_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
     }[value]
     if not is_htmx(request):
         return _back(request, consultation, comment, message)
-    thread = Thread(roots=[], count=0, votes={comment.id: value} if value else {}, sort=parse_sort(None))
-    return render(
-        request,
-        THREAD_TEMPLATE,
-        {
-            "node": Node(comment),
-            "thread": thread,
-            "comment_rules": CommentRules(actor, consultation, now),
-            "focus_votes": button,
-        },
-        block="comment_votes",
-        announce=message,
-    )
+    votes = {comment.id: value} if value else {}
+    return _votes_block(request, consultation, comment, votes, now, focus=button, announce=message)
 
 
 def _vote_number(text: str) -> int:
@@ -247,11 +273,7 @@ async def edit_submit(request: Req, db_session: DB, comment_id: FromPath[int]) -
         )
     else:
         message = _("Ihr Kommentar wurde geändert.")
-    if not is_htmx(request):
-        return _back(request, consultation, comment, message, "success" if comment.is_public else "info")
-    return await _thread_response(
-        request, db_session, consultation, comment.proposal_id, announce=message, focus=comment.id
-    )
+    return await _done(request, db_session, consultation, comment, message)
 
 
 @post("/kommentare/{comment_id:int}/loeschen", name="comments.delete.submit")
@@ -261,11 +283,8 @@ async def delete_submit(request: Req, db_session: DB, comment_id: FromPath[int])
     enforce(why_not_delete(actor, comment))
     await actions.delete_comment(db_session, comment=comment, now=utcnow())
     await db_session.commit()
-    message = _("Ihr Kommentar wurde gelöscht.")
-    if not is_htmx(request):
-        return _back(request, consultation, comment, message)
-    return await _thread_response(
-        request, db_session, consultation, comment.proposal_id, announce=message, focus=comment.id
+    return await _done(
+        request, db_session, consultation, comment, _("Ihr Kommentar wurde gelöscht."), kind="success"
     )
 
 
@@ -277,17 +296,7 @@ async def votes_part_page(request: Req, db_session: DB, comment_id: FromPath[int
     if not is_htmx(request):
         return Redirect(path=_comment_url(consultation, comment), status_code=HTTP_303_SEE_OTHER)
     votes = await my_votes(db_session, actor.user_id, [comment.id])
-    thread = Thread(roots=[], count=0, votes=votes, sort=parse_sort(None))
-    return render(
-        request,
-        THREAD_TEMPLATE,
-        {
-            "node": Node(comment),
-            "thread": thread,
-            "comment_rules": CommentRules(actor, consultation, utcnow()),
-        },
-        block="comment_votes",
-    )
+    return _votes_block(request, consultation, comment, votes, utcnow())
 
 
 ROUTES = [

@@ -65,6 +65,7 @@ from beteiligung.web.responses import (
     redirect_after_post,
     render,
     safe_next,
+    submit_form,
 )
 from beteiligung.web.urls import url
 
@@ -549,32 +550,36 @@ async def record_proposal_page(request: Req, db_session: DB, slug: FromPath[str]
     guards=[MANAGE],
     opt={"form": ("proposals/record.html", OfflineProposalForm)},
 )
-async def record_proposal_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
+async def record_proposal_submit(
+    request: Req, db_session: DB, slug: FromPath[str]
+) -> Response[Any] | Template:
     consultation = await access_consultation(db_session, request.state.actor, request.state.org.id, slug)
     form = OfflineProposalForm(await form_data(request), topics=consultation.topics)
-    if not form.validate():
-        return render(
-            request,
-            "proposals/record.html",
-            {"form": form, "consultation": consultation},
-            block="form",
-            status=HTTP_422_UNPROCESSABLE_ENTITY,
+
+    async def record(values: dict[str, Any]) -> Proposal:
+        return await actions.record_offline_proposal(
+            db_session,
+            consultation=consultation,
+            recorded_by_id=request.state.actor.user_id,
+            source=Source(values["source"]),
+            source_note=values["source_note"],
+            title=values["title"],
+            body=values["body"],
+            topic_id=form.topic_id(),
+            place=values["place"],
+            submission_key=values["submission_key"],
         )
-    proposal = await actions.record_offline_proposal(
+
+    return await submit_form(
+        request,
         db_session,
-        consultation=consultation,
-        recorded_by_id=request.state.actor.user_id,
-        source=Source(form.cleaned["source"]),
-        source_note=form.cleaned["source_note"],
-        title=form.cleaned["title"],
-        body=form.cleaned["body"],
-        topic_id=form.topic_id(),
-        place=form.cleaned["place"],
-        submission_key=form.cleaned["submission_key"],
+        form,
+        template="proposals/record.html",
+        context={"consultation": consultation},
+        action=record,
+        done=_("Der Beitrag ist erfasst und als solcher gekennzeichnet."),
+        next_url=lambda proposal: _page_url(proposal.id),
     )
-    await db_session.commit()
-    flash(request, _("Der Beitrag ist erfasst und als solcher gekennzeichnet."))
-    return redirect_after_post(request, _page_url(proposal.id))
 
 
 @get("/live/vorschlaege/{proposal_id:int}", name="live.proposal", opt={"live": True})

@@ -50,20 +50,19 @@ def _own_and_open(actor: Actor, proposal: Proposal, verb: str) -> Denied | None:
 def why_not_edit_proposal(
     actor: Actor, proposal: Proposal, consultation: Consultation, now: datetime, edit_requested: bool = False
 ) -> Denied | None:
-    denied = _own_and_open(actor, proposal, "edit")
-    if denied:
-        return denied
-    if edit_requested:
-        return _participant(actor, now)
-    return why_not_propose(actor, consultation, now)
+    return _own_and_open(actor, proposal, "edit") or _while_open(actor, consultation, now, edit_requested)
 
 
 def why_not_withdraw_proposal(
     actor: Actor, proposal: Proposal, consultation: Consultation, now: datetime, edit_requested: bool = False
 ) -> Denied | None:
-    denied = _own_and_open(actor, proposal, "withdraw")
-    if denied:
-        return denied
+    return _own_and_open(actor, proposal, "withdraw") or _while_open(actor, consultation, now, edit_requested)
+
+
+def _while_open(
+    actor: Actor, consultation: Consultation, now: datetime, edit_requested: bool
+) -> Denied | None:
+    """While proposals are collected, or at any time while the moderation asks for a revision."""
     if edit_requested:
         return _participant(actor, now)
     return why_not_propose(actor, consultation, now)
