@@ -276,26 +276,41 @@ async def phase_new_page(request: Req, db_session: DB, slug: FromPath[str]) -> T
     opt={"form": (PHASE_TEMPLATE, PhaseForm)},
 )
 async def phase_create_submit(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any] | Template:
-    consultation = await _load(db_session, request, slug)
-    back = _phases_url(consultation)
+    return await _phase_submit(request, db_session, slug, None)
 
-    async def add(values: dict[str, Any]) -> Phase:
-        # Refused: a phase added meanwhile in another tab overlaps (the form checked the others).
-        return await actions.add_phase(db_session, consultation, **values)
+
+async def _phase_submit(
+    request: Req, db: AsyncSession, slug: str, phase_id: int | None
+) -> Response[Any] | Template:
+    """The phase form, new (``phase_id`` None) or an existing phase's. A refusal from the action
+    (a phase added meanwhile in another tab overlaps) comes back beside its field."""
+    consultation = await _load(db, request, slug)
+    phase = None if phase_id is None else _phase_of(consultation, phase_id)
+
+    async def save(values: dict[str, Any]) -> Phase:
+        if phase is None:
+            return await actions.add_phase(db, consultation, **values)
+        return await actions.update_phase(db, consultation, phase, **values)
 
     async def context(form: PhaseForm) -> dict[str, Any]:
         # Loaded again: after a refusal the rollback expired what the route had loaded.
-        return _phase_context(await _load(db_session, request, slug), form)
+        again = await _load(db, request, slug)
+        return _phase_context(again, form, None if phase_id is None else _phase_of(again, phase_id))
 
+    done = (
+        lazy("Die Phase „%(phase)s“ ist angelegt.")
+        if phase is None
+        else lazy("Die Phase „%(phase)s“ ist gespeichert.")
+    )
     return await submit_form(
         request,
-        db_session,
-        PhaseForm(await form_data(request), phases=consultation.phases),
+        db,
+        PhaseForm(await form_data(request), phases=consultation.phases, phase_id=phase_id),
         template=PHASE_TEMPLATE,
         context=context,
-        action=add,
-        done=lambda phase: _("Die Phase „%(phase)s“ ist angelegt.", phase=phase_name(phase)),
-        next_url=back,
+        action=save,
+        done=lambda saved: _(done, phase=phase_name(saved)),
+        next_url=_phases_url(consultation),
     )
 
 
@@ -318,28 +333,7 @@ async def phase_edit_page(
 async def phase_update_submit(
     request: Req, db_session: DB, slug: FromPath[str], phase_id: FromPath[int]
 ) -> Response[Any] | Template:
-    consultation = await _load(db_session, request, slug)
-    phase = _phase_of(consultation, phase_id)
-    back = _phases_url(consultation)
-
-    async def update(values: dict[str, Any]) -> Phase:
-        return await actions.update_phase(db_session, consultation, phase, **values)
-
-    async def context(form: PhaseForm) -> dict[str, Any]:
-        # Loaded again: after a refusal the rollback expired what the route had loaded.
-        again = await _load(db_session, request, slug)
-        return _phase_context(again, form, _phase_of(again, phase_id))
-
-    return await submit_form(
-        request,
-        db_session,
-        PhaseForm(await form_data(request), phases=consultation.phases, phase_id=phase.id),
-        template=PHASE_TEMPLATE,
-        context=context,
-        action=update,
-        done=lambda changed: _("Die Phase „%(phase)s“ ist gespeichert.", phase=phase_name(changed)),
-        next_url=back,
-    )
+    return await _phase_submit(request, db_session, slug, phase_id)
 
 
 @post(f"{BASE}/{{slug:str}}/phasen/{{phase_id:int}}/loeschen", name="admin.phase.delete", guards=GUARDS)
