@@ -1,6 +1,9 @@
 """Writes for surveys: the respondent's draft, saved page by page, sending it, voting in a quick
 poll; and staff's building, opening, closing and reviewing free texts.
 
+Actions never commit: the route (or ``web.responses.submit_form``) commits once after the action,
+and a refusal (``SurveyError``, a ``Refused``) leaves nothing the route would commit.
+
 Integrity lives in the database: one response per person (``UNIQUE (survey_id, user_id)``) or
 per anonymous session (``UNIQUE (survey_id, anon_key)``), created with ``INSERT … ON CONFLICT DO
 NOTHING``; a response is sent by ``UPDATE … WHERE submitted_at IS NULL``, so of two concurrent
@@ -37,17 +40,13 @@ from beteiligung.surveys.models import (
     SurveySection,
     SurveyStatus,
 )
+from beteiligung.web.errors import Refused
 
 MAX_OPTIONS = 20
 
 
-class SurveyError(ValueError):
-    """A refusal with the German message the page shows (already translated)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class SurveyError(Refused):
+    """A survey's refusal (issue 12: the one ``Refused``, by name for its callers)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,6 @@ async def ensure_response(
         SurveyResponse.__table__,
         {"survey_id": survey.id, "user_id": respondent.user_id, "anon_key": respondent.anon_key},
     )
-    await db.commit()
     response = await find_response(db, survey.id, respondent)
     assert response is not None
     return response, created
@@ -152,10 +150,8 @@ async def save_answers(
 ) -> None:
     """Replace the draft's answers to ``questions`` (one page); refused once it was sent."""
     if not await _lock_draft(db, response.id):
-        await db.commit()  # nothing was written; a rollback would expire the caller's objects
         raise SurveyError(_("Ihre Antworten sind bereits abgesendet und können nicht mehr geändert werden."))
     await _write_answers(db, response.id, questions, answers)
-    await db.commit()
 
 
 async def load_answers(db: AsyncSession, survey: Survey, response_id: int) -> dict[int, Answer]:
@@ -197,8 +193,7 @@ async def submit_response(db: AsyncSession, survey: Survey, response: SurveyResp
     """Send the draft: answers to questions the respondent no longer sees go, ``submitted_at``
     is set. False when it had been sent already (a double click, a second tab)."""
     if not await _lock_draft(db, response.id):
-        await db.commit()  # nothing was written
-        return False
+        return False  # nothing was written
     answers = await load_answers(db, survey, response.id)
     shown = visible_questions(survey.ordered_questions(), answers)
     hidden = [qid for qid in answers if qid not in shown]
@@ -213,7 +208,6 @@ async def submit_response(db: AsyncSession, survey: Survey, response: SurveyResp
         .where(SurveyResponse.id == response.id, SurveyResponse.submitted_at.is_(None))
         .values(submitted_at=now)
     )
-    await db.commit()
     response.submitted_at = now
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -234,12 +228,10 @@ async def vote_poll(
         },
     )
     if not created:
-        await db.commit()  # the conflicting insert wrote nothing
-        return False
+        return False  # the conflicting insert wrote nothing
     response = await find_response(db, survey.id, respondent)
     assert response is not None
     await _write_answers(db, response.id, survey.questions[:1], {survey.questions[0].id: answer})
-    await db.commit()
     return True
 
 
@@ -289,14 +281,13 @@ async def create_survey(
             survey_id=survey.id, position=1, title=title if kind == SurveyKind.POLL else _("Teil 1")
         )
     )
-    await db.commit()
+    await db.flush()
     return await reload(db, survey.id)
 
 
 async def update_survey(db: AsyncSession, survey: Survey, **fields: object) -> None:
     for name, value in fields.items():
         setattr(survey, name, value)
-    await db.commit()
 
 
 async def add_section(db: AsyncSession, survey: Survey, *, title: str, description: str) -> SurveySection:
@@ -306,7 +297,7 @@ async def add_section(db: AsyncSession, survey: Survey, *, title: str, descripti
     position = max((s.position for s in survey.sections), default=0) + 1
     section = SurveySection(position=position, title=title, description=description)
     survey.sections.append(section)
-    await db.commit()
+    await db.flush()  # the caller links to the new section by its id
     return section
 
 
@@ -315,7 +306,6 @@ async def update_section(
 ) -> None:
     section.title = title
     section.description = description
-    await db.commit()
 
 
 async def delete_section(db: AsyncSession, survey: Survey, section: SurveySection) -> None:
@@ -325,7 +315,6 @@ async def delete_section(db: AsyncSession, survey: Survey, section: SurveySectio
     option_ids = [o.id for q in survey.questions if q.section_id == section.id for o in q.options]
     await _clear_conditions(db, survey.id, option_ids)
     await db.execute(delete(SurveySection).where(SurveySection.id == section.id))
-    await db.commit()
 
 
 async def _clear_conditions(db: AsyncSession, survey_id: int, option_ids: Sequence[int]) -> None:
@@ -382,7 +371,6 @@ async def move_section(db: AsyncSession, survey: Survey, section: SurveySection,
     _check_conditions(survey, {s.id: k for k, s in enumerate(order)})
     for k, s in enumerate(order):
         s.position = k + 1
-    await db.commit()
 
 
 def _clean_options(kind: QuestionKind, labels: Sequence[str]) -> list[str]:
@@ -455,7 +443,7 @@ async def add_question(
     question = SurveyQuestion(section_id=section.id, position=position, **fields)
     question.options = [SurveyOption(position=i + 1, label=label) for i, label in enumerate(labels)]
     survey.questions.append(question)
-    await db.commit()
+    await db.flush()  # the caller links to the new question by its id
     return question
 
 
@@ -476,14 +464,12 @@ async def update_question(
     for i, option in enumerate(kept):
         option.position = i + 1
     question.options = kept
-    await db.commit()
 
 
 async def delete_question(db: AsyncSession, survey: Survey, question: SurveyQuestion) -> None:
     _editable(survey)
     await _clear_conditions(db, survey.id, [o.id for o in question.options])
     await db.execute(delete(SurveyQuestion).where(SurveyQuestion.id == question.id))
-    await db.commit()
 
 
 async def move_question(db: AsyncSession, survey: Survey, question: SurveyQuestion, step: int) -> None:
@@ -496,7 +482,6 @@ async def move_question(db: AsyncSession, survey: Survey, question: SurveyQuesti
     order[i], order[j] = order[j], order[i]
     for k, q in enumerate(order):
         q.position = k + 1
-    await db.commit()
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,23 +497,25 @@ async def publish_survey(db: AsyncSession, survey: Survey, now: datetime) -> Non
         raise SurveyError(_("Der Teil „%(section)s“ hat noch keine Fragen.", section=empty[0]))
     survey.status = SurveyStatus.PUBLISHED
     survey.published_at = survey.published_at or now
-    await db.commit()
+
+
+def _switch(survey: Survey, was: SurveyStatus, becomes: SurveyStatus, closed_at: datetime | None) -> bool:
+    """Move a survey from ``was`` to ``becomes``; False (nothing changed) from any other status."""
+    if survey.status != was:
+        return False
+    survey.status = becomes
+    survey.closed_at = closed_at
+    return True
 
 
 async def close_survey(db: AsyncSession, survey: Survey, now: datetime) -> None:
-    if survey.status != SurveyStatus.PUBLISHED:
+    if not _switch(survey, SurveyStatus.PUBLISHED, SurveyStatus.CLOSED, now):
         raise SurveyError(_("Nur eine laufende Umfrage kann beendet werden."))
-    survey.status = SurveyStatus.CLOSED
-    survey.closed_at = now
-    await db.commit()
 
 
 async def reopen_survey(db: AsyncSession, survey: Survey, now: datetime) -> None:
-    if survey.status != SurveyStatus.CLOSED:
+    if not _switch(survey, SurveyStatus.CLOSED, SurveyStatus.PUBLISHED, None):
         raise SurveyError(_("Nur eine beendete Umfrage kann wieder geöffnet werden."))
-    survey.status = SurveyStatus.PUBLISHED
-    survey.closed_at = None
-    await db.commit()
 
 
 async def review_answer(db: AsyncSession, survey: Survey, answer_id: int, review: Review) -> bool:
@@ -546,5 +533,4 @@ async def review_answer(db: AsyncSession, survey: Survey, answer_id: int, review
         )
         .values(review=review.value, updated_at=utcnow())
     )
-    await db.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]

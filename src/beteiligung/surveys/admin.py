@@ -2,8 +2,9 @@
 moved with up/down buttons), publish / close / reopen, the free-text review, CSV and JSON export.
 
 Every route needs ``org:consultations:manage`` and looks surveys up in the visitor's
-organisation only (another organisation's id is 404). Forms post normally (post/redirect/get)
-and with htmx swap their own ``{% block form %}``. See docs/surveys.md.
+organisation only (another organisation's id is 404). Forms go through ``submit_form`` (post/
+redirect/get; with htmx their own ``{% block form %}``); buttons through ``_change``, which
+shows a refusal as a message on the edit page. See docs/surveys.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from beteiligung.consultations.models import Consultation
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.surveys import actions
-from beteiligung.surveys.actions import SurveyError, condition_choices
+from beteiligung.surveys.actions import condition_choices
 from beteiligung.surveys.export import export_csv, export_json
 from beteiligung.surveys.forms import QuestionForm, SectionForm, SurveyForm, SurveySettingsForm
 from beteiligung.surveys.models import (
@@ -48,11 +49,14 @@ from beteiligung.surveys.queries import (
     survey_results,
 )
 from beteiligung.web.context import DB
-from beteiligung.web.responses import flash, redirect_after_post, render
+from beteiligung.web.errors import Refused
+from beteiligung.web.forms import Field
+from beteiligung.web.responses import flash, form_data, redirect_after_post, render, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 GUARDS = [permission_required(Perm.CONSULTATION_MANAGE)]
-BASE = "/verwaltung/umfragen"
+BASE = "/verwaltung/umfragen"  # the paths' prefix in the decorators; links use url()
 LIST_TEMPLATE = "admin/surveys/list.html"
 NEW_TEMPLATE = "admin/surveys/new.html"
 EDIT_TEMPLATE = "admin/surveys/edit.html"
@@ -60,8 +64,8 @@ SECTION_TEMPLATE = "admin/surveys/section.html"
 QUESTION_TEMPLATE = "admin/surveys/question.html"
 
 
-def _url(survey: Survey) -> str:
-    return f"{BASE}/{survey.id}"
+def _url(survey: Survey, anchor: str | None = None) -> str:
+    return url("admin.survey", survey_id=survey.id, anchor=anchor)
 
 
 async def _load(db: AsyncSession, request: Req, survey_id: int) -> Survey:
@@ -94,8 +98,6 @@ class NewSurveyForm(SurveyForm):
     """The survey form with the organisation's consultations to choose from."""
 
     def __init__(self, data: Any = None, *, initial: Any = None, consultations: Any = ()) -> None:
-        from beteiligung.web.forms import Field
-
         choices = tuple((c.slug, c.title) for c in consultations)
         self.fields = (  # type: ignore[misc]
             Field("consultation", "Beteiligungsverfahren", kind="select", choices=choices),
@@ -137,26 +139,28 @@ async def survey_new_page(request: Req, db_session: DB, vorhaben: FromQuery[str]
 
 
 @post(f"{BASE}/neu", name="admin.survey.create", guards=GUARDS, opt={"form": (NEW_TEMPLATE, NewSurveyForm)})
-async def survey_create_submit(request: Req, db_session: DB) -> Response[Any]:
+async def survey_create_submit(request: Req, db_session: DB) -> Response[Any] | Template:
     consultations = await _consultations(db_session, request.state.org.id)
-    form = NewSurveyForm(dict((await request.form()).items()), consultations=consultations)
-    if not form.validate():
-        return render(request, NEW_TEMPLATE, {"form": form}, block="form", status=422)
-    consultation = next(c for c in consultations if c.slug == form.cleaned["consultation"])
-    survey = await actions.create_survey(
-        db_session,
-        consultation=consultation,
-        kind=SurveyKind(form.cleaned["kind"]),
-        **_settings(form.cleaned),
-    )
-    flash(
+
+    async def create(values: dict[str, Any]) -> Survey:
+        consultation = next(c for c in consultations if c.slug == values["consultation"])
+        return await actions.create_survey(
+            db_session, consultation=consultation, kind=SurveyKind(values["kind"]), **_settings(values)
+        )
+
+    return await submit_form(
         request,
-        _(
+        db_session,
+        NewSurveyForm(await form_data(request), consultations=consultations),
+        template=NEW_TEMPLATE,
+        context={},
+        action=create,
+        done=lambda survey: _(
             "Die Umfrage „%(title)s“ ist als Entwurf angelegt. Fügen Sie jetzt Fragen hinzu.",
             title=survey.title,
         ),
+        next_url=_url,
     )
-    return redirect_after_post(request, _url(survey))
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,36 +196,51 @@ async def survey_edit_page(request: Req, db_session: DB, survey_id: FromPath[int
     guards=GUARDS,
     opt={"form": (EDIT_TEMPLATE, SurveySettingsForm)},
 )
-async def survey_update_submit(request: Req, db_session: DB, survey_id: FromPath[int]) -> Response[Any]:
+async def survey_update_submit(
+    request: Req, db_session: DB, survey_id: FromPath[int]
+) -> Response[Any] | Template:
     survey = await _load(db_session, request, survey_id)
-    form = SurveySettingsForm(dict((await request.form()).items()))
-    if not form.validate():
-        ctx = await _edit_context(db_session, survey, form)
-        return render(request, EDIT_TEMPLATE, ctx, block="form", status=422)
-    await actions.update_survey(db_session, survey, **_settings(form.cleaned))
-    flash(request, _("Die Einstellungen sind gespeichert."))
-    return redirect_after_post(request, _url(survey))
+    url_after = _url(survey)  # before the action: a refusal's rollback expires the survey
+
+    async def update(values: dict[str, Any]) -> None:
+        await actions.update_survey(db_session, survey, **_settings(values))
+
+    async def context(form: SurveySettingsForm) -> dict[str, Any]:
+        return await _edit_context(db_session, await _load(db_session, request, survey_id), form)
+
+    return await submit_form(
+        request,
+        db_session,
+        SurveySettingsForm(await form_data(request)),
+        template=EDIT_TEMPLATE,
+        context=context,
+        action=update,
+        done=_("Die Einstellungen sind gespeichert."),
+        next_url=url_after,
+    )
 
 
 async def _change(
     request: Req,
     db: AsyncSession,
     survey_id: int,
-    action: Callable[..., Awaitable[Any]],
+    action: Callable[[Survey], Awaitable[Any]],
     done: str,
-    anchor: str = "",
+    anchor: str | None = None,
 ) -> Response[Any]:
-    """Run a change; a refusal comes back as a message on the edit page (post/redirect/get)."""
+    """The one button route: run a change and commit; a refusal (``Refused``) comes back as a
+    message on the edit page and nothing of it is kept (post/redirect/get)."""
     survey = await _load(db, request, survey_id)
-    url = _url(survey) + anchor  # before the action: a rollback expires the survey
+    url_after = _url(survey, anchor)  # before the action: a rollback expires the survey
     try:
         await action(survey)
-    except SurveyError as exc:
+    except Refused as refusal:
         await db.rollback()
-        flash(request, exc.message, kind="danger")
+        flash(request, refusal.message, kind="danger")
     else:
+        await db.commit()
         flash(request, done)
-    return redirect_after_post(request, url)
+    return redirect_after_post(request, url_after)
 
 
 @post(f"{BASE}/{{survey_id:int}}/veroeffentlichen", name="admin.survey.publish", guards=GUARDS)
@@ -274,16 +293,14 @@ async def survey_review_submit(
     review = {"freigeben": Review.RELEASED, "ablehnen": Review.REJECTED}.get(entscheidung)
     if review is None:
         raise NotFoundException()
-    survey = await _load(db_session, request, survey_id)
-    if not await actions.review_answer(db_session, survey, answer_id, review):
-        raise NotFoundException()
-    flash(
-        request,
-        _("Die Antwort ist freigegeben.")
-        if review == Review.RELEASED
-        else _("Die Antwort wird nicht veröffentlicht."),
-    )
-    return redirect_after_post(request, _url(survey) + "#pruefung")
+
+    async def run(survey: Survey) -> None:
+        if not await actions.review_answer(db_session, survey, answer_id, review):
+            raise NotFoundException()
+
+    released = review == Review.RELEASED
+    done = _("Die Antwort ist freigegeben.") if released else _("Die Antwort wird nicht veröffentlicht.")
+    return await _change(request, db_session, survey_id, run, done, "pruefung")
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,25 +312,47 @@ async def section_new_page(request: Req, db_session: DB, survey_id: FromPath[int
     return render(request, SECTION_TEMPLATE, {"survey": survey, "form": SectionForm(), "section": None})
 
 
+async def _section_form(
+    request: Req, db: AsyncSession, survey_id: int, section_id: int | None
+) -> tuple[Survey, SurveySection | None, Callable[[SectionForm], Awaitable[dict[str, Any]]]]:
+    """The survey, the section (None: a new one) and the form page's context, loaded again for a
+    form with errors (a refusal's rollback expired what was loaded before)."""
+    survey = await _load(db, request, survey_id)
+    section = _section(survey, section_id) if section_id is not None else None
+
+    async def context(form: SectionForm) -> dict[str, Any]:
+        again = await _load(db, request, survey_id)
+        shown = _section(again, section_id) if section_id is not None else None
+        return {"survey": again, "form": form, "section": shown}
+
+    return survey, section, context
+
+
 @post(
     f"{BASE}/{{survey_id:int}}/teile/neu",
     name="admin.survey.section.create",
     guards=GUARDS,
     opt={"form": (SECTION_TEMPLATE, SectionForm)},
 )
-async def section_create_submit(request: Req, db_session: DB, survey_id: FromPath[int]) -> Response[Any]:
-    survey = await _load(db_session, request, survey_id)
-    form = SectionForm(dict((await request.form()).items()))
-    if form.validate():
-        try:
-            await actions.add_section(db_session, survey, **form.cleaned)
-        except SurveyError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            flash(request, _("Der Teil „%(title)s“ ist angelegt.", title=form.cleaned["title"]))
-            return redirect_after_post(request, _url(survey) + "#aufbau")
-    ctx = {"survey": survey, "form": form, "section": None}
-    return render(request, SECTION_TEMPLATE, ctx, block="form", status=422)
+async def section_create_submit(
+    request: Req, db_session: DB, survey_id: FromPath[int]
+) -> Response[Any] | Template:
+    survey, _none, context = await _section_form(request, db_session, survey_id, None)
+    url_after = _url(survey, "aufbau")
+
+    async def add(values: dict[str, Any]) -> SurveySection:
+        return await actions.add_section(db_session, survey, **values)
+
+    return await submit_form(
+        request,
+        db_session,
+        SectionForm(await form_data(request)),
+        template=SECTION_TEMPLATE,
+        context=context,
+        action=add,
+        done=lambda section: _("Der Teil „%(title)s“ ist angelegt.", title=section.title),
+        next_url=url_after,
+    )
 
 
 @get(f"{BASE}/{{survey_id:int}}/teile/{{section_id:int}}", name="admin.survey.section", guards=GUARDS)
@@ -335,21 +374,24 @@ async def section_edit_page(
 )
 async def section_update_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], section_id: FromPath[int]
-) -> Response[Any]:
-    survey = await _load(db_session, request, survey_id)
-    section = _section(survey, section_id)
-    form = SectionForm(dict((await request.form()).items()))
-    if not form.validate():
-        return render(
-            request,
-            SECTION_TEMPLATE,
-            {"survey": survey, "form": form, "section": section},
-            block="form",
-            status=422,
-        )
-    await actions.update_section(db_session, survey, section, **form.cleaned)
-    flash(request, _("Der Teil „%(title)s“ ist gespeichert.", title=section.title))
-    return redirect_after_post(request, _url(survey) + "#aufbau")
+) -> Response[Any] | Template:
+    survey, section, context = await _section_form(request, db_session, survey_id, section_id)
+    assert section is not None
+    url_after = _url(survey, "aufbau")
+
+    async def update(values: dict[str, Any]) -> None:
+        await actions.update_section(db_session, survey, section, **values)
+
+    return await submit_form(
+        request,
+        db_session,
+        SectionForm(await form_data(request)),
+        template=SECTION_TEMPLATE,
+        context=context,
+        action=update,
+        done=lambda _result: _("Der Teil „%(title)s“ ist gespeichert.", title=section.title),
+        next_url=url_after,
+    )
 
 
 @post(
@@ -363,11 +405,12 @@ async def section_delete_submit(
     async def run(survey: Survey) -> None:
         await actions.delete_section(db_session, survey, _section(survey, section_id))
 
-    return await _change(request, db_session, survey_id, run, _("Der Teil ist gelöscht."), "#aufbau")
+    return await _change(request, db_session, survey_id, run, _("Der Teil ist gelöscht."), "aufbau")
 
 
-def _step(request_data: dict[str, Any]) -> int:
-    return -1 if request_data.get("richtung") == "hoch" else 1
+async def _step(request: Req) -> int:
+    """The move buttons' direction: ``richtung=hoch`` is one up, anything else one down."""
+    return -1 if (await form_data(request)).get("richtung") == "hoch" else 1
 
 
 @post(
@@ -378,13 +421,13 @@ def _step(request_data: dict[str, Any]) -> int:
 async def section_move_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], section_id: FromPath[int]
 ) -> Response[Any]:
-    step = _step(dict((await request.form()).items()))
+    step = await _step(request)
 
     async def run(survey: Survey) -> None:
         await actions.move_section(db_session, survey, _section(survey, section_id), step)
 
     return await _change(
-        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"#teil-{section_id}"
+        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"teil-{section_id}"
     )
 
 
@@ -411,6 +454,48 @@ async def question_new_page(
     return render(request, QUESTION_TEMPLATE, _question_ctx(survey, section, form, None))
 
 
+async def _submit_question(
+    request: Req,
+    db: AsyncSession,
+    survey_id: int,
+    *,
+    section_id: int | None = None,
+    question_id: int | None = None,
+) -> Response[Any] | Template:
+    """A new question of section ``section_id``, or question ``question_id`` changed: the two
+    forms differ only in the action, the message and where they return to."""
+    survey = await _load(db, request, survey_id)
+    question = _question(survey, question_id) if question_id is not None else None
+    section = _section(survey, question.section_id if question else section_id or 0)
+    form = QuestionForm(
+        await form_data(request), conditions=condition_choices(survey, section.id), poll=survey.is_poll
+    )
+    url_after = _url(survey, f"frage-{question.id}" if question else f"teil-{section.id}")
+    shown_section, shown_question = section.id, question_id
+
+    async def save(_values: dict[str, Any]) -> None:
+        if question is None:
+            await actions.add_question(db, survey, section, **form.values())
+        else:
+            await actions.update_question(db, survey, question, **form.values())
+
+    async def context(form: QuestionForm) -> dict[str, Any]:
+        again = await _load(db, request, survey_id)  # a refusal's rollback expired the survey
+        again_question = _question(again, shown_question) if shown_question is not None else None
+        return _question_ctx(again, _section(again, shown_section), form, again_question)
+
+    return await submit_form(
+        request,
+        db,
+        form,
+        template=QUESTION_TEMPLATE,
+        context=context,
+        action=save,
+        done=_("Die Frage ist angelegt.") if question is None else _("Die Frage ist gespeichert."),
+        next_url=url_after,
+    )
+
+
 @post(
     f"{BASE}/{{survey_id:int}}/teile/{{section_id:int}}/fragen/neu",
     name="admin.survey.question.create",
@@ -419,25 +504,8 @@ async def question_new_page(
 )
 async def question_create_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], section_id: FromPath[int]
-) -> Response[Any]:
-    survey = await _load(db_session, request, survey_id)
-    section = _section(survey, section_id)
-    form = QuestionForm(
-        dict((await request.form()).items()),
-        conditions=condition_choices(survey, section.id),
-        poll=survey.is_poll,
-    )
-    if form.validate():
-        try:
-            await actions.add_question(db_session, survey, section, **form.values())
-        except SurveyError as exc:  # refused before anything was written
-            form.add_error(exc.field, exc.message)
-        else:
-            flash(request, _("Die Frage ist angelegt."))
-            return redirect_after_post(request, _url(survey) + f"#teil-{section.id}")
-    return render(
-        request, QUESTION_TEMPLATE, _question_ctx(survey, section, form, None), block="form", status=422
-    )
+) -> Response[Any] | Template:
+    return await _submit_question(request, db_session, survey_id, section_id=section_id)
 
 
 @get(f"{BASE}/{{survey_id:int}}/fragen/{{question_id:int}}", name="admin.survey.question", guards=GUARDS)
@@ -459,26 +527,8 @@ async def question_edit_page(
 )
 async def question_update_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], question_id: FromPath[int]
-) -> Response[Any]:
-    survey = await _load(db_session, request, survey_id)
-    question = _question(survey, question_id)
-    section = _section(survey, question.section_id)
-    form = QuestionForm(
-        dict((await request.form()).items()),
-        conditions=condition_choices(survey, section.id),
-        poll=survey.is_poll,
-    )
-    if form.validate():
-        try:
-            await actions.update_question(db_session, survey, question, **form.values())
-        except SurveyError as exc:  # refused before anything was written
-            form.add_error(exc.field, exc.message)
-        else:
-            flash(request, _("Die Frage ist gespeichert."))
-            return redirect_after_post(request, _url(survey) + f"#frage-{question.id}")
-    return render(
-        request, QUESTION_TEMPLATE, _question_ctx(survey, section, form, question), block="form", status=422
-    )
+) -> Response[Any] | Template:
+    return await _submit_question(request, db_session, survey_id, question_id=question_id)
 
 
 @post(
@@ -492,7 +542,7 @@ async def question_delete_submit(
     async def run(survey: Survey) -> None:
         await actions.delete_question(db_session, survey, _question(survey, question_id))
 
-    return await _change(request, db_session, survey_id, run, _("Die Frage ist gelöscht."), "#aufbau")
+    return await _change(request, db_session, survey_id, run, _("Die Frage ist gelöscht."), "aufbau")
 
 
 @post(
@@ -503,13 +553,13 @@ async def question_delete_submit(
 async def question_move_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], question_id: FromPath[int]
 ) -> Response[Any]:
-    step = _step(dict((await request.form()).items()))
+    step = await _step(request)
 
     async def run(survey: Survey) -> None:
         await actions.move_question(db_session, survey, _question(survey, question_id), step)
 
     return await _change(
-        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"#frage-{question_id}"
+        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"frage-{question_id}"
     )
 
 

@@ -16,6 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_ENTITY
 
+from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.permissions import enforce
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
@@ -41,6 +42,7 @@ from beteiligung.surveys.views import respondent_of, survey_card, survey_parts
 from beteiligung.web.context import DB
 from beteiligung.web.errors import ActionConflict, PublicHTTPException
 from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render, safe_next
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
@@ -78,6 +80,16 @@ def _pages(survey: Survey, answers: dict[int, Answer]) -> list[SurveySection]:
     return survey_parts(survey, answers).pages
 
 
+def _section_url(survey: Survey, section: SurveySection) -> str:
+    return url("surveys.section", survey_id=survey.id, number=survey.sections.index(section) + 1)
+
+
+def _next_url(survey: Survey, pages: list[SurveySection], after: int) -> str:
+    """The first page after section number ``after`` (1-based; 0: from the start), else the summary."""
+    later = [s for s in pages if survey.sections.index(s) + 1 > after]
+    return _section_url(survey, later[0]) if later else url("surveys.summary", survey_id=survey.id)
+
+
 async def _answering(
     request: Req, db: Any, survey_id: int
 ) -> tuple[Survey, SurveyResponse | None, dict[int, Answer]]:
@@ -101,7 +113,7 @@ async def survey_page(request: Req, db_session: DB, survey_id: FromPath[int]) ->
     card = await survey_card(db_session, request, survey, now)
     ctx: dict[str, Any] = {"survey": survey, "card": card, "consultation": survey.consultation, "now": now}
     if survey.is_poll:
-        ctx["next_url"] = f"/umfragen/{survey.id}"
+        ctx["next_url"] = url("surveys.page", survey_id=survey.id)
         return render(request, "surveys/poll.html", ctx)
     answers = await actions.load_answers(db_session, survey, card.response.id) if card.response else {}
     parts = survey_parts(survey, answers)
@@ -156,13 +168,7 @@ async def survey_section_page(
     pages = _pages(survey, answers)
     section = _section_at(pages, survey, number)
     if section not in pages:  # nothing to answer here with the answers given so far
-        later = [s for s in pages if survey.sections.index(s) + 1 > number]
-        target = (
-            f"/umfragen/{survey.id}/teil/{survey.sections.index(later[0]) + 1}"
-            if later
-            else f"/umfragen/{survey.id}/zusammenfassung"
-        )
-        return redirect_after_post(request, target)
+        return redirect_after_post(request, _next_url(survey, pages, number))
     values = Values.from_answers(survey.questions, answers)
     return render(request, "surveys/section.html", _section_ctx(survey, section, answers, values))
 
@@ -197,6 +203,7 @@ async def survey_section_submit(
         await actions.save_answers(db_session, response, questions, parsed.answers)
     except SurveyError as exc:
         raise ActionConflict(detail=exc.message) from None
+    await db_session.commit()
     answers = {**{k: v for k, v in answers.items() if k not in {q.id for q in questions}}, **parsed.answers}
     pages = _pages(survey, answers)
     if step == "speichern":
@@ -214,23 +221,13 @@ async def survey_section_submit(
                     "Ihre Antworten sind zwischengespeichert. Sie können in diesem Browser weitermachen, solange Ihre Sitzung besteht."
                 ),
             )
-        return redirect_after_post(request, f"/umfragen/{survey.id}/teil/{number}")
-    index = survey.sections.index(section)
+        return redirect_after_post(request, url("surveys.section", survey_id=survey.id, number=number))
     if step == "zurueck":
+        index = survey.sections.index(section)
         earlier = [s for s in pages if survey.sections.index(s) < index]
-        target = (
-            f"/umfragen/{survey.id}/teil/{survey.sections.index(earlier[-1]) + 1}"
-            if earlier
-            else f"/umfragen/{survey.id}"
-        )
-    else:
-        later = [s for s in pages if survey.sections.index(s) > index]
-        target = (
-            f"/umfragen/{survey.id}/teil/{survey.sections.index(later[0]) + 1}"
-            if later
-            else f"/umfragen/{survey.id}/zusammenfassung"
-        )
-    return redirect_after_post(request, target)
+        target = _section_url(survey, earlier[-1]) if earlier else url("surveys.page", survey_id=survey.id)
+        return redirect_after_post(request, target)
+    return redirect_after_post(request, _next_url(survey, pages, survey.sections.index(section) + 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +255,7 @@ def _summary_ctx(
 async def survey_summary_page(request: Req, db_session: DB, survey_id: FromPath[int]) -> Response[Any]:
     survey, response, answers = await _answering(request, db_session, survey_id)
     if response is None:
-        return redirect_after_post(request, f"/umfragen/{survey.id}")
+        return redirect_after_post(request, url("surveys.page", survey_id=survey.id))
     return render(request, "surveys/summary.html", _summary_ctx(survey, answers))
 
 
@@ -266,7 +263,7 @@ async def survey_summary_page(request: Req, db_session: DB, survey_id: FromPath[
 async def survey_submit(request: Req, db_session: DB, survey_id: FromPath[int]) -> Response[Any]:
     survey, response, answers = await _answering(request, db_session, survey_id)
     if response is None:
-        return redirect_after_post(request, f"/umfragen/{survey.id}")
+        return redirect_after_post(request, url("surveys.page", survey_id=survey.id))
     missing = missing_required(survey.ordered_questions(), answers)
     if missing:
         ctx = _summary_ctx(survey, answers, missing)
@@ -274,9 +271,10 @@ async def survey_submit(request: Req, db_session: DB, survey_id: FromPath[int]) 
             request, "surveys/summary.html", ctx, block="form", status=HTTP_422_UNPROCESSABLE_ENTITY
         )
     sent = await actions.submit_response(db_session, survey, response, utcnow())
+    await db_session.commit()
     if sent:
         flash(request, _("Vielen Dank! Ihre Antworten sind eingegangen."))
-    return redirect_after_post(request, f"/umfragen/{survey.id}")
+    return redirect_after_post(request, url("surveys.page", survey_id=survey.id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,8 +286,6 @@ async def survey_results_page(request: Req, db_session: DB, survey_id: FromPath[
     survey = await access_survey(db_session, actor, request.state.org.id, survey_id)
     now = utcnow()
     enforce(why_not_see_results(actor, survey, survey.consultation, now))
-    from beteiligung.accounts.permissions import Perm, can
-
     results = await survey_results(db_session, survey, staff=False)
     return render(
         request,
@@ -318,7 +314,7 @@ async def poll_vote_submit(request: Req, db_session: DB, survey_id: FromPath[int
     enforce(why_not_answer_survey(actor, survey, survey.consultation, now, response))
     form = await request.form()
     values = Values.from_multidict(form)
-    next_url = safe_next(values.get("next"), f"/umfragen/{survey.id}")
+    next_url = safe_next(values.get("next"), url("surveys.page", survey_id=survey.id))
     question: SurveyQuestion = survey.questions[0]
     try:
         parsed = parse_section([question], values, shown={question.id}, require=True)
@@ -342,6 +338,7 @@ async def poll_vote_submit(request: Req, db_session: DB, survey_id: FromPath[int
     respondent = respondent_of(request, create=True)
     assert respondent is not None
     counted = await actions.vote_poll(db_session, survey, respondent, parsed.answers[question.id], now)
+    await db_session.commit()
     message = _("Vielen Dank, Ihre Stimme ist gezählt.") if counted else _("Sie haben bereits abgestimmt.")
     if not is_htmx(request):
         flash(request, message, "success" if counted else "info")

@@ -27,6 +27,7 @@ from beteiligung.surveys.permissions import (
     why_not_see_results,
 )
 from beteiligung.surveys.queries import Results, consultation_surveys, survey_results
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 ANON_SESSION_KEY = "survey_anon"  # a random token in the server-side session, never stored elsewhere
@@ -126,7 +127,9 @@ async def survey_card(
     )
     if denied is not None:
         if denied.status == 401:
-            card.login_url = "/anmelden?next=" + (next_url or f"/umfragen/{survey.id}")
+            card.login_url = url(
+                "login", query={"next": next_url or url("surveys.page", survey_id=survey.id)}
+            )
         elif not card.voted:
             card.reason = denial_text(denied)
     results_denied = why_not_see_results(actor, survey, consultation, now)
@@ -144,5 +147,5 @@ async def consultation_cards(
 ) -> list[SurveyCard]:
     """The published surveys and quick polls of a consultation page, for this viewer."""
     surveys = await consultation_surveys(db, consultation, drafts=False)
-    next_url = f"/vorhaben/{consultation.slug}"
+    next_url = url("consultations.page", slug=consultation.slug)
     return [await survey_card(db, request, s, now, next_url=next_url) for s in surveys]
