@@ -6,12 +6,12 @@ and registers it; the moderation imports none of them. Every change queues its l
 publishes them. A contribution that is not public publishes nothing on a public channel: its only
 event goes to the organisation's moderation channel (``ReviewQueueChanged``). When it becomes
 public (approved, flags dismissed) the public event follows then, and the thread, list or
-meeting room updates live.
+meeting room updates live. Actions never commit: the route commits once after them (the
+decisions' mail and claims follow the commit, see ``moderation.decisions``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,7 +36,6 @@ from beteiligung.moderation.checks import (
     rate_window,
     text_fingerprint,
 )
-from beteiligung.moderation.claims import Claims
 from beteiligung.moderation.models import (
     Block,
     Flag,
@@ -52,6 +51,7 @@ from beteiligung.moderation.models import (
 from beteiligung.moderation.targets import all_targets, target_of, target_of_review
 from beteiligung.notifications.actions import notify
 from beteiligung.notifications.mail import mail_decision
+from beteiligung.web.urls import url
 
 # A contribution of a registered kind (moderation.targets.ModerationTarget.model).
 Target = Any
@@ -390,8 +390,8 @@ async def flag_target(
     now: datetime,
 ) -> bool:
     """A resident's report; once per person and contribution (False: already flagged). At the
-    organisation's threshold of open flags a public contribution is held pending review.
-    Meeting questions are not flagged (the room's moderation sees them before or as they go out)."""
+    organisation's threshold of open flags a public contribution is held pending review. The
+    caller commits. Meeting questions are not flagged (the room's moderation sees them before or as they go out)."""
     kind = target_of(target)
     if kind.flag_column is None:
         return False
@@ -411,8 +411,7 @@ async def flag_target(
         },
     )
     if not inserted:
-        await db.commit()  # nothing written; a rollback would expire the caller's objects
-        return False
+        return False  # nothing written
     review = await review_of(db, target)
     if review is None or not review.is_open:
         await open_review(db, org_id=org_id, target=target, trigger=Trigger.FLAGS, now=now)
@@ -424,7 +423,6 @@ async def flag_target(
         and await open_flag_count(db, target) >= settings.flag_threshold
     ):
         _set_visibility(db, target, Visibility.HELD)
-    await db.commit()
     return True
 
 
@@ -589,7 +587,7 @@ async def block_author(
         user_id=user_id,
         kind="moderation_blocked",
         params={"until": until.isoformat(), "rule": rule, "reason_text": reason_text},
-        link="/netiquette",
+        link=url("text.netiquette"),
     )
     return until
 
@@ -627,97 +625,10 @@ async def mail_author(
     )
 
 
-async def decide_and_tell(
-    db: AsyncSession,
-    claims: Claims,
-    mail: MailSettings,
-    *,
-    review: Review,
-    decision: str,
-    moderator: Actor,
-    rule: int | None,
-    reason_text: str,
-    block_days: int | None,
-    now: datetime,
-) -> bool:
-    """One moderator's decision on a review they hold: decide, block the author if asked, commit,
-    drop the claim and mail the author. False (nothing written): someone else decided first."""
-    outcome = await decide(
-        db, review=review, decision=decision, moderator=moderator, rule=rule, reason_text=reason_text, now=now
-    )
-    if not outcome.decided:
-        await db.rollback()
-        return False
-    if block_days and review.author_id is not None:
-        await block_author(
-            db,
-            org_id=review.organisation_id,
-            user_id=review.author_id,
-            days=block_days,
-            rule=rule,
-            reason_text=reason_text,
-            moderator=moderator,
-            review_id=review.id,
-            now=now,
-        )
-    await db.commit()
-    await claims.forget([review.id])
-    await mail_author(db, mail, review=review, decision=decision, rule=rule, reason_text=reason_text)
-    return True
-
-
-async def decide_many(
-    db: AsyncSession,
-    claims: Claims,
-    mail: MailSettings,
-    *,
-    org_id: int,
-    review_ids: Sequence[int],
-    claim: Callable[[int], Awaitable[bool]],
-    decision: str,
-    moderator: Actor,
-    rule: int | None,
-    now: datetime,
-) -> tuple[list[int], int]:
-    """One decision for many items (a spam wave): each item is claimed with ``claim`` (items
-    someone else holds are skipped), decided and logged; one commit for all. Returns the decided
-    review ids and the number skipped."""
-    decided: list[int] = []
-    skipped = 0
-    for review_id in review_ids:
-        review = await db.get(Review, review_id)
-        if (
-            review is None
-            or review.organisation_id != org_id
-            or not review.is_open
-            or not await claim(review.id)
-        ):
-            skipped += 1
-            continue
-        outcome = await decide(
-            db, review=review, decision=decision, moderator=moderator, rule=rule, reason_text="", now=now
-        )
-        if outcome.decided:
-            decided.append(review.id)
-        else:
-            skipped += 1
-    await db.commit()
-    await claims.forget(decided)
-    # The authors hear of hides and edit requests by e-mail too: one mail per author and action
-    # (a spam wave from one account is one mail, not fifty).
-    mailed: set[int] = set()
-    for review_id in decided:
-        review = await db.get(Review, review_id)
-        if review is not None and review.author_id is not None and review.author_id not in mailed:
-            mailed.add(review.author_id)
-            await mail_author(db, mail, review=review, decision=decision, rule=rule, reason_text="")
-    return decided, skipped
-
-
 async def save_note(db: AsyncSession, *, review: Review, note: str) -> None:
+    """The moderators' note on an item; the caller commits (which tells the other queues)."""
     review.note = note
     queue_event(db, ReviewQueueChanged(organisation_id=review.organisation_id, review_id=review.id))
-    await db.commit()
 
 
 async def revised_by_author(db: AsyncSession, *, org_id: int, target: Target, now: datetime) -> None:

@@ -21,13 +21,15 @@ from beteiligung.moderation.actions import get_settings
 from beteiligung.moderation.models import LOG_ACTION_NAMES, ModerationSettings
 from beteiligung.web.context import DB
 from beteiligung.web.forms import Field, Form
-from beteiligung.web.responses import flash, page_number, redirect_after_post, render
+from beteiligung.web.responses import form_data, page_number, render, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 
-SETTINGS_URL = "/verwaltung/moderation/einstellungen"
+# The paths, spelled once in the decorators below; links use url("moderation.settings") etc.
+SETTINGS_PATH = "/verwaltung/moderation/einstellungen"
 SETTINGS_TEMPLATE = "moderation/settings.html"
-LOG_URL = "/verwaltung/moderation/protokoll"
+LOG_PATH = "/verwaltung/moderation/protokoll"
 LOG_TEMPLATE = "moderation/log.html"
 
 BLOCKLIST_MAX_TERMS = 500
@@ -127,7 +129,7 @@ class SettingsForm(Form):
 
 
 async def save_settings(db: AsyncSession, org_id: int, values: dict[str, Any]) -> ModerationSettings:
-    """Insert the organisation's row on the first save, update it afterwards."""
+    """Insert the organisation's row on the first save, update it afterwards; the caller commits."""
     row = (
         await db.scalars(select(ModerationSettings).where(ModerationSettings.organisation_id == org_id))
     ).first()
@@ -136,32 +138,38 @@ async def save_settings(db: AsyncSession, org_id: int, values: dict[str, Any]) -
         db.add(row)
     for name, value in values.items():
         setattr(row, name, value)
-    await db.commit()
     return row
 
 
-@get(SETTINGS_URL, name="moderation.settings", guards=[permission_required(Perm.MODERATION_SETTINGS_EDIT)])
+@get(SETTINGS_PATH, name="moderation.settings", guards=[permission_required(Perm.MODERATION_SETTINGS_EDIT)])
 async def moderation_settings_page(request: Req, db_session: DB) -> Template:
     settings = await get_settings(db_session, request.state.org.id)
     return render(request, SETTINGS_TEMPLATE, {"form": SettingsForm.of(settings)})
 
 
 @post(
-    SETTINGS_URL,
+    SETTINGS_PATH,
     name="moderation.settings.submit",
     guards=[permission_required(Perm.MODERATION_SETTINGS_EDIT)],
     opt={"form": (SETTINGS_TEMPLATE, SettingsForm)},
 )
-async def moderation_settings_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = SettingsForm(dict((await request.form()).items()))
-    if not form.validate():
-        return render(request, SETTINGS_TEMPLATE, {"form": form}, block="form", status=422)
-    await save_settings(db_session, request.state.org.id, form.cleaned)
-    flash(request, _("Die Einstellungen der Moderation sind gespeichert."))
-    return redirect_after_post(request, SETTINGS_URL)
+async def moderation_settings_submit(request: Req, db_session: DB) -> Response[Any] | Template:
+    async def save(values: dict[str, Any]) -> ModerationSettings:
+        return await save_settings(db_session, request.state.org.id, values)
+
+    return await submit_form(
+        request,
+        db_session,
+        SettingsForm(await form_data(request)),
+        template=SETTINGS_TEMPLATE,
+        context={},
+        action=save,
+        done=_("Die Einstellungen der Moderation sind gespeichert."),
+        next_url=url("moderation.settings"),
+    )
 
 
-@get(LOG_URL, name="moderation.log", guards=[permission_required(Perm.MODERATION_LOG_READ)])
+@get(LOG_PATH, name="moderation.log", guards=[permission_required(Perm.MODERATION_LOG_READ)])
 async def moderation_log_page(
     request: Req, db_session: DB, aktion: FromQuery[str | None] = None, seite: FromQuery[str | None] = None
 ) -> Template:
@@ -177,7 +185,7 @@ async def moderation_log_page(
     return render(request, LOG_TEMPLATE, ctx, block="results")
 
 
-@get(f"{LOG_URL}.csv", name="moderation.log.csv", guards=[permission_required(Perm.MODERATION_LOG_READ)])
+@get(f"{LOG_PATH}.csv", name="moderation.log.csv", guards=[permission_required(Perm.MODERATION_LOG_READ)])
 async def moderation_log_csv_page(request: Req, db_session: DB) -> Stream:
     entries = await audit.all_entries(db_session, request.state.org.id)
     today = utcnow().astimezone(local_tz()).date().isoformat()

@@ -14,7 +14,6 @@ with 401/403, fragment routes included.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -31,7 +30,7 @@ from beteiligung.i18n import ngettext
 from beteiligung.live.events import ReviewQueueChanged
 from beteiligung.live.publish import queue_event
 from beteiligung.live.streams import moderation_channels, stream_response, watermark
-from beteiligung.moderation import actions
+from beteiligung.moderation import actions, decisions
 from beteiligung.moderation.actions import Decision
 from beteiligung.moderation.checks import CHECK_NAMES
 from beteiligung.moderation.claims import Claims, ClaimsUnavailable
@@ -39,11 +38,12 @@ from beteiligung.moderation.forms import BulkForm, DecisionForm, FlagForm, NoteF
 from beteiligung.moderation.models import FLAG_REASON_NAMES, TRIGGER_NAMES, FlagReason, Trigger
 from beteiligung.moderation.queries import STATUS_LABELS, get_review, load_queue
 from beteiligung.moderation.reasons import NETIQUETTE_RULES
-from beteiligung.moderation.targets import all_targets, target_of_review
+from beteiligung.moderation.targets import all_targets
 from beteiligung.web.context import DB
-from beteiligung.web.errors import ActionConflict
+from beteiligung.web.errors import ActionConflict, Refused
 from beteiligung.web.params import parse_ids, parse_int
 from beteiligung.web.responses import flash, form_data, is_htmx, render
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 GUARDS = [permission_required(Perm.MODERATION_QUEUE_REVIEW)]
@@ -69,12 +69,17 @@ def _filters(verfahren: str, grund: str) -> tuple[int | None, Trigger | None]:
     return consultation_id, trigger
 
 
-def _filter_query(verfahren: str, grund: str) -> str:
+def _filter_params(verfahren: str, grund: str) -> dict[str, Any]:
     """The queue's filters for its links, built from the parsed values (never the raw input)."""
     consultation_id, trigger = _filters(verfahren, grund)
     chosen = NO_CONSULTATION if verfahren == NO_CONSULTATION else consultation_id
     params = {"verfahren": chosen, "grund": trigger.value if trigger else None}
-    return urlencode({k: v for k, v in params.items() if v})
+    return {k: v for k, v in params.items() if v}
+
+
+def _filter_query(verfahren: str, grund: str) -> str:
+    """The filters as a query string (without "?"), for the queue's links in the template."""
+    return url("moderation.queue", query=_filter_params(verfahren, grund)).partition("?")[2]
 
 
 def _decision_form(review_id: int, bound: DecisionForm | None = None) -> DecisionForm:
@@ -133,7 +138,7 @@ async def queue_response(
         "bulk_form": bulk_form or BulkForm(),
         "me": request.state.actor.user_id,
         "focus": focus,
-        "live_url": f"/live/moderation?seit={mark}" if mark else "/live/moderation",
+        "live_url": url("live.moderation", query={"seit": mark or None}),
         "live_next_change": "",
     }
     block = "queue" if is_htmx(request) and not live else None
@@ -160,7 +165,7 @@ async def queue_part_page(
 ) -> Response[Any]:
     """Live refresh of the queue block for this moderator (docs/live-updates.md)."""
     if not is_htmx(request):
-        return Redirect(path="/moderation", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(path=url("moderation.queue"), status_code=HTTP_303_SEE_OTHER)
     return await queue_response(request, db_session, verfahren=verfahren, grund=grund, live="1")
 
 
@@ -182,8 +187,8 @@ def _after(request: Req, data: dict[str, Any], message: str, kind: str = "succes
     if is_htmx(request):
         return None
     flash(request, message, kind)
-    query = _filter_query(**_filter_args(data))
-    return Redirect(path="/moderation" + (f"?{query}" if query else ""), status_code=HTTP_303_SEE_OTHER)
+    query = _filter_params(**_filter_args(data))
+    return Redirect(path=url("moderation.queue", query=query), status_code=HTTP_303_SEE_OTHER)
 
 
 def _filter_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -240,11 +245,8 @@ DECISION_MESSAGES = {
 }
 
 
-@post("/moderation/{review_id:int}/entscheidung", name="moderation.decide", guards=GUARDS)
-async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) -> Response[Any]:
-    actor = request.state.actor
-    review = await _review_or_404(request, db_session, review_id)
-    data = await form_data(request)
+async def _require_holder(request: Req, review: Any) -> None:
+    """Authorise a decision: the item is open and this moderator holds its claim (409 else)."""
     if not review.is_open:
         raise ActionConflict(detail=_("Dieser Beitrag ist bereits entschieden."))
     try:
@@ -254,45 +256,49 @@ async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) 
         raise ActionConflict(
             detail=_("Entscheiden ist gerade nicht möglich. Bitte versuchen Sie es gleich noch einmal.")
         ) from exc
-    if claim is None or claim.user_id != actor.user_id:
-        if claim is not None:
-            raise ActionConflict(detail=_("Dieser Beitrag ist in Bearbeitung von %(name)s.", name=claim.name))
+    if claim is None:
         raise ActionConflict(detail=_("Bitte übernehmen Sie den Beitrag, bevor Sie entscheiden."))
+    if claim.user_id != request.state.actor.user_id:
+        raise ActionConflict(detail=_("Dieser Beitrag ist in Bearbeitung von %(name)s.", name=claim.name))
+
+
+@post("/moderation/{review_id:int}/entscheidung", name="moderation.decide", guards=GUARDS)
+async def decide_submit(request: Req, db_session: DB, review_id: FromPath[int]) -> Response[Any]:
+    review = await _review_or_404(request, db_session, review_id)
+    data = await form_data(request)
+    await _require_holder(request, review)
     form = DecisionForm(data)
-    valid = form.validate()
-    if valid and not target_of_review(review).editable and form.cleaned["decision"] == Decision.REQUEST_EDIT:
-        # The asker cannot edit a question: it is approved or hidden.
-        form.add_error(
-            "decision",
-            _("Eine Frage aus einer Veranstaltung kann nur freigegeben oder ausgeblendet werden."),
-        )
-        valid = False
-    if not valid:
-        return await queue_response(
-            request,
-            db_session,
-            **_filter_args(data),
-            forms={review.id: form},
-            status=HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-    decision = form.cleaned["decision"]
-    decided = await actions.decide_and_tell(
+    if form.validate():
+        decision = form.cleaned["decision"]
+        try:
+            decided = await decisions.decide_one(
+                db_session,
+                review=review,
+                decision=decision,
+                moderator=request.state.actor,
+                rule=form.rule,
+                reason_text=form.cleaned["reason"],
+                block_days=form.block_days,
+                now=utcnow(),
+            )
+        except Refused as refusal:
+            await db_session.rollback()
+            if refusal.field is None:
+                raise ActionConflict(detail=refusal.message) from None
+            form.add_error(refusal.field, refusal.message)
+        else:
+            await db_session.commit()
+            await decided.tell(db_session, claims_of(request), _mail_settings(request))
+            message = _(DECISION_MESSAGES[decision])
+            return _after(request, data, message) or await queue_response(
+                request, db_session, **_filter_args(data), announce=message, focus="queue-title"
+            )
+    return await queue_response(
+        request,
         db_session,
-        claims_of(request),
-        _mail_settings(request),
-        review=review,
-        decision=decision,
-        moderator=actor,
-        rule=form.rule,
-        reason_text=form.cleaned["reason"],
-        block_days=form.block_days,
-        now=utcnow(),
-    )
-    if not decided:
-        raise ActionConflict(detail=_("Dieser Beitrag ist bereits entschieden."))
-    message = _(DECISION_MESSAGES[decision])
-    return _after(request, data, message) or await queue_response(
-        request, db_session, **_filter_args(data), announce=message, focus="queue-title"
+        **_filter_args(data),
+        forms={review_id: form},
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
     )
 
 
@@ -318,6 +324,7 @@ async def note_submit(request: Req, db_session: DB, review_id: FromPath[int]) ->
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
     await actions.save_note(db_session, review=review, note=form.cleaned["note"])
+    await db_session.commit()
     message = _("Die Notiz ist gespeichert.")
     return _after(request, data, message) or await queue_response(
         request, db_session, **_filter_args(data), announce=message, focus=f"review-{review.id}"
@@ -329,8 +336,8 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
     """One decision for many items (a spam wave): each item is claimed (items someone else holds
     are skipped and reported), decided and logged; one commit for all."""
     actor = request.state.actor
-    raw = await request.form()
-    data = {k: raw.get(k) for k in raw}
+    raw = await request.form()  # a multidict: the ticked ``ids`` come as many values
+    data = await form_data(request)
     ids = parse_ids(raw.getall("ids", []))
     form = BulkForm(data)
     valid = form.validate()
@@ -341,10 +348,8 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
         return await queue_response(
             request, db_session, **_filter_args(data), bulk_form=form, status=HTTP_422_UNPROCESSABLE_ENTITY
         )
-    decided, skipped = await actions.decide_many(
+    decided = await decisions.decide_many(
         db_session,
-        claims_of(request),
-        _mail_settings(request),
         org_id=request.state.org.id,
         review_ids=ids,
         claim=lambda review_id: _claim(request, review_id),
@@ -353,12 +358,16 @@ async def bulk_submit(request: Req, db_session: DB) -> Response[Any]:
         rule=form.rule,
         now=utcnow(),
     )
-    message = ngettext("%(num)s Beitrag entschieden.", "%(num)s Beiträge entschieden.", len(decided))
-    if skipped:
+    await db_session.commit()
+    await decided.tell(db_session, claims_of(request), _mail_settings(request))
+    message = ngettext(
+        "%(num)s Beitrag entschieden.", "%(num)s Beiträge entschieden.", len(decided.review_ids)
+    )
+    if decided.skipped:
         message += " " + ngettext(
             "%(num)s Beitrag übersprungen (bereits entschieden oder in Bearbeitung).",
             "%(num)s Beiträge übersprungen (bereits entschieden oder in Bearbeitung).",
-            skipped,
+            decided.skipped,
         )
     return _after(request, data, message) or await queue_response(
         request, db_session, **_filter_args(data), announce=message, focus="queue-title"
@@ -382,16 +391,16 @@ async def _flag_target(request: Req, db: Any, kind: str, target_id: int) -> tupl
 
 
 async def _flag_page(request: Req, db: Any, kind: str, target_id: int) -> Template:
-    target, url = await _flag_target(request, db, kind, target_id)
+    target, back_url = await _flag_target(request, db, kind, target_id)
     enforce(why_not_flag(request.state.actor, target, utcnow()))
     return render(
-        request, FLAG_TEMPLATE, {"form": FlagForm(), "target": target, "kind": kind, "back_url": url}
+        request, FLAG_TEMPLATE, {"form": FlagForm(), "target": target, "kind": kind, "back_url": back_url}
     )
 
 
 async def _flag_submit(request: Req, db: Any, kind: str, target_id: int) -> Response[Any]:
     actor = request.state.actor
-    target, url = await _flag_target(request, db, kind, target_id)
+    target, back_url = await _flag_target(request, db, kind, target_id)
     now = utcnow()
     enforce(why_not_flag(actor, target, now))
     form = FlagForm(await form_data(request))
@@ -399,7 +408,7 @@ async def _flag_submit(request: Req, db: Any, kind: str, target_id: int) -> Resp
         return render(
             request,
             FLAG_TEMPLATE,
-            {"form": form, "target": target, "kind": kind, "back_url": url},
+            {"form": form, "target": target, "kind": kind, "back_url": back_url},
             status=HTTP_422_UNPROCESSABLE_ENTITY,
         )
     new = await actions.flag_target(
@@ -411,11 +420,12 @@ async def _flag_submit(request: Req, db: Any, kind: str, target_id: int) -> Resp
         text=form.cleaned["text"],
         now=now,
     )
+    await db.commit()
     if new:
         flash(request, _("Danke für Ihre Meldung. Die Moderation prüft den Beitrag."))
     else:
         flash(request, _("Sie haben diesen Beitrag bereits gemeldet. Die Moderation prüft ihn."), "info")
-    return Redirect(path=url, status_code=HTTP_303_SEE_OTHER)
+    return Redirect(path=back_url, status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/kommentare/{comment_id:int}/melden", name="moderation.flag_comment")
