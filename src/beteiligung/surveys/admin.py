@@ -402,10 +402,14 @@ async def section_update_submit(
 async def section_delete_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], section_id: FromPath[int]
 ) -> Response[Any]:
-    async def run(survey: Survey) -> None:
-        await actions.delete_section(db_session, survey, _section(survey, section_id))
-
-    return await _change(request, db_session, survey_id, run, _("Der Teil ist gelöscht."), "aufbau")
+    return await _change(
+        request,
+        db_session,
+        survey_id,
+        lambda s: actions.delete_section(db_session, s, _section(s, section_id)),
+        _("Der Teil ist gelöscht."),
+        "aufbau",
+    )
 
 
 async def _step(request: Req) -> int:
@@ -422,12 +426,13 @@ async def section_move_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], section_id: FromPath[int]
 ) -> Response[Any]:
     step = await _step(request)
-
-    async def run(survey: Survey) -> None:
-        await actions.move_section(db_session, survey, _section(survey, section_id), step)
-
     return await _change(
-        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"teil-{section_id}"
+        request,
+        db_session,
+        survey_id,
+        lambda s: actions.move_section(db_session, s, _section(s, section_id), step),
+        _("Die Reihenfolge ist geändert."),
+        f"teil-{section_id}",
     )
 
 
@@ -539,10 +544,14 @@ async def question_update_submit(
 async def question_delete_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], question_id: FromPath[int]
 ) -> Response[Any]:
-    async def run(survey: Survey) -> None:
-        await actions.delete_question(db_session, survey, _question(survey, question_id))
-
-    return await _change(request, db_session, survey_id, run, _("Die Frage ist gelöscht."), "aufbau")
+    return await _change(
+        request,
+        db_session,
+        survey_id,
+        lambda s: actions.delete_question(db_session, s, _question(s, question_id)),
+        _("Die Frage ist gelöscht."),
+        "aufbau",
+    )
 
 
 @post(
@@ -554,12 +563,13 @@ async def question_move_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], question_id: FromPath[int]
 ) -> Response[Any]:
     step = await _step(request)
-
-    async def run(survey: Survey) -> None:
-        await actions.move_question(db_session, survey, _question(survey, question_id), step)
-
     return await _change(
-        request, db_session, survey_id, run, _("Die Reihenfolge ist geändert."), f"frage-{question_id}"
+        request,
+        db_session,
+        survey_id,
+        lambda s: actions.move_question(db_session, s, _question(s, question_id), step),
+        _("Die Reihenfolge ist geändert."),
+        f"frage-{question_id}",
     )
 
 

@@ -129,10 +129,15 @@ async def survey_page(request: Req, db_session: DB, survey_id: FromPath[int]) ->
 # --------------------------------------------------------------------------------------------
 # One section per page
 # --------------------------------------------------------------------------------------------
-def _section_at(pages: list[SurveySection], survey: Survey, number: int) -> SurveySection:
+async def _answering_section(
+    request: Req, db: Any, survey_id: int, number: int
+) -> tuple[Survey, SurveyResponse | None, dict[int, Answer], list[SurveySection], SurveySection]:
+    """``_answering`` and section ``number`` (1-based; 404 beyond the survey's sections) with the
+    pages the respondent sees."""
+    survey, response, answers = await _answering(request, db, survey_id)
     if not 1 <= number <= len(survey.sections):
         raise NotFoundException()
-    return survey.sections[number - 1]
+    return survey, response, answers, _pages(survey, answers), survey.sections[number - 1]
 
 
 def _section_ctx(
@@ -164,9 +169,9 @@ def _section_ctx(
 async def survey_section_page(
     request: Req, db_session: DB, survey_id: FromPath[int], number: FromPath[int]
 ) -> Response[Any]:
-    survey, _response, answers = await _answering(request, db_session, survey_id)
-    pages = _pages(survey, answers)
-    section = _section_at(pages, survey, number)
+    survey, _response, answers, pages, section = await _answering_section(
+        request, db_session, survey_id, number
+    )
     if section not in pages:  # nothing to answer here with the answers given so far
         return redirect_after_post(request, _next_url(survey, pages, number))
     values = Values.from_answers(survey.questions, answers)
@@ -177,9 +182,9 @@ async def survey_section_page(
 async def survey_section_submit(
     request: Req, db_session: DB, survey_id: FromPath[int], number: FromPath[int]
 ) -> Response[Any]:
-    survey, response, answers = await _answering(request, db_session, survey_id)
-    pages = _pages(survey, answers)
-    section = _section_at(pages, survey, number)
+    survey, response, answers, pages, section = await _answering_section(
+        request, db_session, survey_id, number
+    )
     form = await request.form()
     values = Values.from_multidict(form)
     step = values.get("aktion") or "weiter"
