@@ -1,19 +1,24 @@
 """Writes of the meeting itself: create and edit (with the agenda), the state (scheduled → live →
 ended), the current agenda item, registration. Questions, polls and the speaker list have their
-own modules. Every change queues its live event; the commit publishes it."""
+own modules. Every change queues its live event; the caller commits (once), which publishes it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.db import insert_ignoring_duplicates
 from beteiligung.live.events import MeetingAgendaChanged, MeetingStateChanged
 from beteiligung.live.publish import queue_event
+from beteiligung.meetings.minutes.actions import on_meeting_ended
 from beteiligung.meetings.models import AgendaItem, Meeting, MeetingRegistration, MeetingState
+from beteiligung.meetings.polls.actions import close_open_polls
+from beteiligung.meetings.speakers.actions import close_list
+from beteiligung.organisations.models import Organisation
 
 MEETING_FIELDS = (
     "consultation_id",
@@ -55,7 +60,7 @@ async def create_meeting(db: AsyncSession, *, org_id: int, agenda: str, values: 
         for n, (title, description) in enumerate(parse_agenda(agenda), start=1)
     ]
     db.add(meeting)
-    await db.commit()
+    await db.flush()  # the id, for the caller's redirect
     return meeting
 
 
@@ -76,7 +81,6 @@ async def update_meeting(db: AsyncSession, meeting: Meeting, *, agenda: str, val
     if meeting.current_item_id in {item.id for item in existing.values()}:
         meeting.current_item_id = None  # the current item was dropped from the agenda
     queue_event(db, MeetingStateChanged(meeting_id=meeting.id))
-    await db.commit()
 
 
 async def change_state(db: AsyncSession, meeting: Meeting, target: MeetingState, now: datetime) -> None:
@@ -92,15 +96,12 @@ async def change_state(db: AsyncSession, meeting: Meeting, target: MeetingState,
             first.started_at = first.started_at or now
     elif target == MeetingState.ENDED:
         meeting.ended_at = now
-        from beteiligung.meetings import minutes, polls, speakers
-
         # An open poll closes (its results are final), the current speaker is done; then the
         # minutes are drafted from that final state.
-        await polls.close_open_polls(db, meeting, now)
-        await speakers.close_list(db, meeting, now)
-        await minutes.on_meeting_ended(db, meeting, now)
+        await close_open_polls(db, meeting, now)
+        await close_list(db, meeting, now)
+        await on_meeting_ended(db, meeting, now)
     queue_event(db, MeetingStateChanged(meeting_id=meeting.id))
-    await db.commit()
 
 
 async def set_current_item(db: AsyncSession, meeting: Meeting, item_id: int | None, now: datetime) -> bool:
@@ -112,7 +113,6 @@ async def set_current_item(db: AsyncSession, meeting: Meeting, item_id: int | No
         item.started_at = item.started_at or now
     meeting.current_item_id = item_id
     queue_event(db, MeetingAgendaChanged(meeting_id=meeting.id))
-    await db.commit()
     return True
 
 
@@ -131,7 +131,6 @@ async def register(db: AsyncSession, meeting: Meeting, user_id: int) -> bool:
     created = await insert_ignoring_duplicates(
         db, MeetingRegistration.__table__, {"meeting_id": meeting.id, "user_id": user_id}
     )
-    await db.commit()
     return created
 
 
@@ -141,4 +140,11 @@ async def unregister(db: AsyncSession, meeting: Meeting, user_id: int) -> None:
             MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user_id
         )
     )
-    await db.commit()
+
+
+async def set_embed_origins(db: AsyncSession, org_id: int, origins: str) -> None:
+    """The video origins the organisation's meetings may embed (one a line, already checked)."""
+    org = await db.get(Organisation, org_id)
+    if org is None:
+        raise NotFoundException()
+    org.embed_origins = origins

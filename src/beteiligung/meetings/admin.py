@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
@@ -24,13 +23,15 @@ from beteiligung.meetings import actions
 from beteiligung.meetings.forms import MeetingForm
 from beteiligung.meetings.models import STATE_NAMES, Meeting, MeetingState
 from beteiligung.meetings.permissions import why_not_change_state
-from beteiligung.meetings.queries import get_meeting, list_meetings
+from beteiligung.meetings.queries import access_meeting, list_meetings
 from beteiligung.meetings.routes import meeting_url, room_response
 from beteiligung.organisations.models import Organisation
 from beteiligung.web.context import DB
+from beteiligung.web.errors import ActionConflict
 from beteiligung.web.forms import Field, Form
 from beteiligung.web.middleware import ORIGIN_RE
-from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render
+from beteiligung.web.responses import flash, form_data, is_htmx, redirect_after_post, render, submit_form
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 GUARDS = [permission_required(Perm.CONSULTATION_MANAGE)]
@@ -42,13 +43,6 @@ FORM_TEMPLATE = "admin/meetings/form.html"
 async def _consultations(db: AsyncSession, org_id: int) -> list[Consultation]:
     stmt = select(Consultation).where(Consultation.organisation_id == org_id).order_by(Consultation.title)
     return list((await db.scalars(stmt)).all())
-
-
-async def load_meeting(db: AsyncSession, request: Req, meeting_id: int) -> Meeting:
-    meeting = await get_meeting(db, request.state.org.id, meeting_id)
-    if meeting is None:
-        raise NotFoundException()
-    return meeting
 
 
 @get(BASE, name="admin.meetings", guards=GUARDS)
@@ -74,21 +68,30 @@ async def meeting_new_page(request: Req, db_session: DB) -> Template:
 
 
 @post(f"{BASE}/neu", name="admin.meeting.create", guards=GUARDS, opt={"form": (FORM_TEMPLATE, MeetingForm)})
-async def meeting_create_submit(request: Req, db_session: DB) -> Response[Any]:
+async def meeting_create_submit(request: Req, db_session: DB) -> Response[Any] | Template:
     consultations = await _consultations(db_session, request.state.org.id)
-    form = MeetingForm(dict((await request.form()).items()), consultations=consultations)
-    if not form.validate():
-        return render(request, FORM_TEMPLATE, {"form": form, "meeting": None}, block="form", status=422)
-    meeting = await actions.create_meeting(
-        db_session, org_id=request.state.org.id, agenda=form.cleaned["agenda"] or "", values=form.values()
+    form = MeetingForm(await form_data(request), consultations=consultations)
+
+    async def create(cleaned: dict[str, Any]) -> Meeting:
+        return await actions.create_meeting(
+            db_session, org_id=request.state.org.id, agenda=cleaned["agenda"] or "", values=form.values()
+        )
+
+    return await submit_form(
+        request,
+        db_session,
+        form,
+        template=FORM_TEMPLATE,
+        context={"meeting": None},
+        action=create,
+        done=lambda meeting: _("Die Veranstaltung „%(title)s“ ist angelegt.", title=meeting.title),
+        next_url=meeting_url,
     )
-    flash(request, _("Die Veranstaltung „%(title)s“ ist angelegt.", title=meeting.title))
-    return redirect_after_post(request, meeting_url(meeting))
 
 
 @get(f"{BASE}/{{meeting_id:int}}", name="admin.meeting", guards=GUARDS)
 async def meeting_edit_page(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Template:
-    meeting = await load_meeting(db_session, request, meeting_id)
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
     consultations = await _consultations(db_session, request.state.org.id)
     return render(
         request, FORM_TEMPLATE, {"form": MeetingForm.of(meeting, consultations), "meeting": meeting}
@@ -101,17 +104,28 @@ async def meeting_edit_page(request: Req, db_session: DB, meeting_id: FromPath[i
     guards=GUARDS,
     opt={"form": (FORM_TEMPLATE, MeetingForm)},
 )
-async def meeting_update_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
-    meeting = await load_meeting(db_session, request, meeting_id)
+async def meeting_update_submit(
+    request: Req, db_session: DB, meeting_id: FromPath[int]
+) -> Response[Any] | Template:
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
     consultations = await _consultations(db_session, request.state.org.id)
-    form = MeetingForm(dict((await request.form()).items()), consultations=consultations)
-    if not form.validate():
-        return render(request, FORM_TEMPLATE, {"form": form, "meeting": meeting}, block="form", status=422)
-    await actions.update_meeting(
-        db_session, meeting, agenda=form.cleaned["agenda"] or "", values=form.values()
+    form = MeetingForm(await form_data(request), consultations=consultations)
+
+    async def update(cleaned: dict[str, Any]) -> None:
+        await actions.update_meeting(
+            db_session, meeting, agenda=cleaned["agenda"] or "", values=form.values()
+        )
+
+    return await submit_form(
+        request,
+        db_session,
+        form,
+        template=FORM_TEMPLATE,
+        context={"meeting": meeting},
+        action=update,
+        done=_("Die Änderungen sind gespeichert."),
+        next_url=meeting_url(meeting),
     )
-    flash(request, _("Die Änderungen sind gespeichert."))
-    return redirect_after_post(request, meeting_url(meeting))
 
 
 STATE_MESSAGES = {
@@ -125,14 +139,12 @@ END_CONFIRM = "beenden_bestaetigt"  # the checkbox "Ich möchte die Veranstaltun
 
 @post(f"{BASE}/{{meeting_id:int}}/status", name="admin.meeting.state", guards=GUARDS)
 async def meeting_state_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
-    meeting = await load_meeting(db_session, request, meeting_id)
-    data = await request.form()
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
+    data = await form_data(request)
     raw = data.get("status") or ""
     try:
         target = MeetingState(raw)
     except ValueError:
-        from beteiligung.web.errors import ActionConflict
-
         raise ActionConflict(detail=_("Unbekannter Status.")) from None
     enforce(why_not_change_state(request.state.actor, meeting, target))
     if target == MeetingState.ENDED and data.get(END_CONFIRM) != "ja":
@@ -143,6 +155,7 @@ async def meeting_state_submit(request: Req, db_session: DB, meeting_id: FromPat
             request, db_session, meeting, block="state", status=422, extra={"end_error": error}
         )
     await actions.change_state(db_session, meeting, target, utcnow())
+    await db_session.commit()
     message = _(STATE_MESSAGES[target])
     if is_htmx(request):
         return await room_response(request, db_session, meeting, block="state", announce=message)
@@ -153,8 +166,8 @@ async def meeting_state_submit(request: Req, db_session: DB, meeting_id: FromPat
 @post(f"{BASE}/{{meeting_id:int}}/tagesordnung", name="admin.meeting.agenda", guards=GUARDS)
 async def meeting_agenda_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
     """Move to an agenda item: ``punkt`` = an item id, ``weiter`` (the next one) or ``keiner``."""
-    meeting = await load_meeting(db_session, request, meeting_id)
-    raw = str((await request.form()).get("punkt") or "")
+    meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
+    raw = str((await form_data(request)).get("punkt") or "")
     if raw == "weiter":
         item_id = actions.next_item_id(meeting)
     elif raw == "keiner":
@@ -165,9 +178,8 @@ async def meeting_agenda_submit(request: Req, db_session: DB, meeting_id: FromPa
         except ValueError:
             item_id = -1
     if item_id == -1 or not await actions.set_current_item(db_session, meeting, item_id, utcnow()):
-        from beteiligung.web.errors import ActionConflict
-
         raise ActionConflict(detail=_("Diesen Tagesordnungspunkt gibt es nicht."))
+    await db_session.commit()
     current = meeting.current_item
     message = (
         _("Jetzt: %(title)s", title=current.title)
@@ -183,7 +195,7 @@ async def meeting_agenda_submit(request: Req, db_session: DB, meeting_id: FromPa
 # --------------------------------------------------------------------------------------------
 # Which video origins may be embedded (admins): docs/meetings.md "Video einbetten"
 # --------------------------------------------------------------------------------------------
-EMBED_URL = f"{BASE}/einbettung"
+EMBED_URL = f"{BASE}/einbettung"  # the route's path; links use url("admin.meetings.embed")
 EMBED_TEMPLATE = "admin/meetings/embed.html"
 ADMIN_GUARDS = [permission_required(Perm.ORG_MEMBERS_MANAGE)]
 
@@ -235,17 +247,20 @@ async def embed_settings_page(request: Req, db_session: DB) -> Template:
     guards=ADMIN_GUARDS,
     opt={"form": (EMBED_TEMPLATE, EmbedForm)},
 )
-async def embed_settings_submit(request: Req, db_session: DB) -> Response[Any]:
-    form = EmbedForm(dict((await request.form()).items()))
-    if not form.validate():
-        return render(request, EMBED_TEMPLATE, {"form": form}, block="form", status=422)
-    org = await db_session.get(Organisation, request.state.org.id)
-    if org is None:
-        raise NotFoundException()
-    org.embed_origins = form.cleaned["origins"]
-    await db_session.commit()
-    flash(request, _("Die freigegebenen Ursprünge sind gespeichert."))
-    return redirect_after_post(request, EMBED_URL)
+async def embed_settings_submit(request: Req, db_session: DB) -> Response[Any] | Template:
+    async def save(cleaned: dict[str, Any]) -> None:
+        await actions.set_embed_origins(db_session, request.state.org.id, cleaned["origins"])
+
+    return await submit_form(
+        request,
+        db_session,
+        EmbedForm(await form_data(request)),
+        template=EMBED_TEMPLATE,
+        context={},
+        action=save,
+        done=_("Die freigegebenen Ursprünge sind gespeichert."),
+        next_url=url("admin.meetings.embed"),
+    )
 
 
 ROUTES = [

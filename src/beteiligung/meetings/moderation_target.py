@@ -17,10 +17,11 @@ from beteiligung.consultations.states import Visibility
 from beteiligung.live.events import MeetingQuestionsChanged
 from beteiligung.live.publish import queue_event
 from beteiligung.meetings.models import Meeting, MeetingQuestion
+from beteiligung.web.urls import url
 
 
 def _url(meeting_id: int, question_id: int) -> str:
-    return f"/veranstaltungen/{meeting_id}#frage-{question_id}"
+    return url("meetings.room", meeting_id=meeting_id, anchor=f"frage-{question_id}")
 
 
 class MeetingQuestionTarget:

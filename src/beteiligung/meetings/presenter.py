@@ -42,9 +42,10 @@ from beteiligung.meetings.models import (
 )
 from beteiligung.meetings.queries import access_meeting
 from beteiligung.meetings.routes import meeting_url, presence_count
-from beteiligung.meetings.speakers import speaker_list, speaking_until
+from beteiligung.meetings.speakers.queries import speaker_list, speaking_until
 from beteiligung.web.context import DB
 from beteiligung.web.responses import is_htmx, render
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 TEMPLATE = "meetings/presenter.html"
@@ -61,7 +62,7 @@ NEXT_SPEAKERS = 3  # how many waiting speakers the projector lists after the cur
 
 
 def presenter_url(meeting: Meeting) -> str:
-    return f"{meeting_url(meeting)}/praesentation"
+    return url("meetings.presenter", meeting_id=meeting.id)
 
 
 def join_url(request: Req, meeting: Meeting) -> str:
@@ -188,16 +189,16 @@ async def presenter_response(
     """The presenter page, or with htmx one of its blocks."""
     if since is None:
         since = await watermark(request)
-    url = join_url(request, meeting)
+    join = join_url(request, meeting)
     ctx: dict[str, Any] = {
         "meeting": meeting,
         "now": utcnow(),
         "STATE_NAMES": STATE_NAMES,
         "MeetingState": MeetingState,
         "PollState": PollState,
-        "live_url": f"/live/veranstaltungen/{meeting.id}?seit={since}&praesentation=1",
-        "join_url": url,
-        "join_qr": qr_svg(url, _("QR-Code: %(url)s", url=url)),
+        "live_url": url("live.meeting", meeting_id=meeting.id, query={"seit": since, "praesentation": "1"}),
+        "join_url": join,
+        "join_qr": qr_svg(join, _("QR-Code: %(url)s", url=join)),
     }
     wanted = [block] if block and is_htmx(request) else list(LOADERS)
     for part in wanted:

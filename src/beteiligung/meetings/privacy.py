@@ -29,7 +29,7 @@ from beteiligung.accounts.models import User
 from beteiligung.accounts.privacy import PrivacyHooks, Tables
 from beteiligung.live.events import MeetingSpeakersChanged, MeetingStateChanged
 from beteiligung.live.publish import queue_event
-from beteiligung.meetings.minutes import md_text
+from beteiligung.meetings.minutes.document import md_text
 from beteiligung.meetings.models import (
     Meeting,
     MeetingPoll,

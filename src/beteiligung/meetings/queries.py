@@ -30,6 +30,13 @@ async def get_meeting(db: AsyncSession, org_id: int, meeting_id: int) -> Meeting
     return meeting
 
 
+async def lock_meeting(db: AsyncSession, meeting: Meeting) -> None:
+    """Changes of one meeting's questions, polls or speaker list one at a time: the meeting's row
+    lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers anyway), held until
+    the route's commit."""
+    await db.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+
+
 async def access_meeting(db: AsyncSession, org_id: int, meeting_id: int) -> Meeting:
     """The organisation's meeting (another organisation's id is 404). Meetings are public."""
     meeting = await get_meeting(db, org_id, meeting_id)

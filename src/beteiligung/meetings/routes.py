@@ -1,6 +1,7 @@
 """Public pages of the meetings: the list, the room (with its live parts), the calendar file,
 registration and the guest name. The room's questions, polls and speaker list have their own
-route modules (questions.py, polls.py, speakers.py); staff controls are in admin.py.
+packages (questions/, polls/, speakers/: forms, permissions, queries, actions, routes); staff
+controls are in admin.py.
 
 The room is one template (``meetings/room.html``); each live part is one of its blocks, which a
 live event makes the browser re-fetch from ``/veranstaltungen/{id}/live/{teil}`` (rendered for
@@ -24,7 +25,7 @@ from beteiligung.consultations.permissions import enforce
 from beteiligung.db import utcnow
 from beteiligung.i18n import gettext as _
 from beteiligung.live.streams import meeting_channels, stream_response, watermark
-from beteiligung.meetings import actions, permissions, polls, questions, speakers
+from beteiligung.meetings import actions, permissions
 from beteiligung.meetings.forms import GuestForm
 from beteiligung.meetings.models import (
     FORMAT_NAMES,
@@ -35,6 +36,7 @@ from beteiligung.meetings.models import (
     MeetingState,
     VideoKind,
 )
+from beteiligung.meetings.polls import queries as polls
 from beteiligung.meetings.queries import (
     access_meeting,
     consultation_of,
@@ -42,10 +44,14 @@ from beteiligung.meetings.queries import (
     registration_count,
     set_guest_name,
 )
+from beteiligung.meetings.questions import queries as questions
+from beteiligung.meetings.speakers import queries as speakers
 from beteiligung.meetings.views import viewer_of
+from beteiligung.organisations.models import Organisation
 from beteiligung.web.context import DB
 from beteiligung.web.middleware import FRAME_HEADER
-from beteiligung.web.responses import flash, is_htmx, redirect_after_post, render
+from beteiligung.web.responses import flash, form_data, is_htmx, redirect_after_post, render
+from beteiligung.web.urls import url
 
 Req = Request[Any, Any, Any]
 ROOM_TEMPLATE = "meetings/room.html"
@@ -63,7 +69,7 @@ PART_LOADERS = {"questions": questions, "spotlight": questions, "poll": polls, "
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return f"/veranstaltungen/{meeting.id}"
+    return url("meetings.room", meeting_id=meeting.id)
 
 
 def embed_allowed(meeting: Meeting, origins_text: str) -> bool:
@@ -116,7 +122,7 @@ async def room_response(
         "VIDEO_NAMES": VIDEO_NAMES,
         "MeetingState": MeetingState,
         "MeetingFormat": MeetingFormat,
-        "live_url": f"/live/veranstaltungen/{meeting.id}?seit={since}",
+        "live_url": url("live.meeting", meeting_id=meeting.id, query={"seit": since}),
         "live_next_change": "",
         "embed_allowed": embed_allowed(meeting, org.embed_origins if org else ""),
         "guest_form": GuestForm(),
@@ -140,8 +146,6 @@ async def room_response(
 
 
 async def _org(db: AsyncSession, request: Req) -> Any:
-    from beteiligung.organisations.models import Organisation
-
     return await db.get(Organisation, request.state.org.id)
 
 
@@ -187,7 +191,9 @@ async def meeting_video_page(request: Req, db_session: DB, meeting_id: FromPath[
     """Open the embedded video: always a full page load (``?video=1``), because only a page's own
     Content-Security-Policy can allow the conference's origin; nothing loads before this click."""
     meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
-    return redirect_after_post(request, f"{meeting_url(meeting)}?video=1#video")
+    return redirect_after_post(
+        request, url("meetings.room", meeting_id=meeting.id, query={"video": "1"}, anchor="video")
+    )
 
 
 def _ics_escape(text: str) -> str:
@@ -264,13 +270,14 @@ async def meeting_register_submit(request: Req, db_session: DB, meeting_id: From
     meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
     actor = request.state.actor
     enforce(permissions.why_not_register(actor, meeting))
-    data = await request.form()
+    data = await form_data(request)
     if data.get("abmelden"):
         await actions.unregister(db_session, meeting, actor.user_id)
         message = _("Sie sind von der Veranstaltung abgemeldet.")
     else:
         await actions.register(db_session, meeting, actor.user_id)
         message = _("Sie sind für die Veranstaltung angemeldet.")
+    await db_session.commit()
     if is_htmx(request):
         return await room_response(request, db_session, meeting, block="state", announce=message)
     flash(request, message)
@@ -281,19 +288,14 @@ async def meeting_register_submit(request: Req, db_session: DB, meeting_id: From
 async def meeting_guest_submit(request: Req, db_session: DB, meeting_id: FromPath[int]) -> Response[Any]:
     meeting = await access_meeting(db_session, request.state.org.id, meeting_id)
     enforce(permissions.why_not_set_guest_name(request.state.actor, meeting))
-    form = GuestForm(dict((await request.form()).items()))
+    form = GuestForm(await form_data(request))
     if not form.validate():
         return await room_response(
             request, db_session, meeting, block="state", status=422, extra={"guest_form": form}
         )
     set_guest_name(request, meeting, form.cleaned["name"])
-    message = _("Sie nehmen als Gast „%(name)s“ teil.", name=form.cleaned["name"])
-    if is_htmx(request):
-        # Everything the guest may do has changed: reload the page's parts.
-        response = redirect_after_post(request, meeting_url(meeting))
-        flash(request, message)
-        return response
-    flash(request, message)
+    # Everything the guest may do has changed: a redirect (HX-Redirect with htmx) reloads the page.
+    flash(request, _("Sie nehmen als Gast „%(name)s“ teil.", name=form.cleaned["name"]))
     return redirect_after_post(request, meeting_url(meeting))
 
 
@@ -321,14 +323,4 @@ ROUTES = [
     meeting_register_submit,
     meeting_guest_submit,
     meeting_stream,
-    *questions.ROUTES,
-    *polls.ROUTES,
-    *speakers.ROUTES,
 ]
-
-
-def all_routes() -> list[Any]:
-    """The room's routes and those of the modules that import this one (no import cycle)."""
-    from beteiligung.meetings import minutes, presenter
-
-    return [*ROUTES, *presenter.ROUTES, *minutes.ROUTES]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.consultations.models import Consultation
-from beteiligung.meetings.minutes import consultation_meetings
+from beteiligung.meetings.minutes.queries import consultation_meetings
 from beteiligung.meetings.models import FORMAT_NAMES, STATE_NAMES, Meeting, MeetingState
 from beteiligung.registry import Section
 

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts.permissions import Actor, Perm, can
 from beteiligung.consultations.permissions import Denied
+from beteiligung.i18n import format_datetime
+from beteiligung.i18n import gettext as _
 from beteiligung.meetings import permissions as p
 from beteiligung.meetings.models import Meeting
 from beteiligung.meetings.queries import is_registered, participant_of
@@ -39,9 +41,6 @@ class Viewer:
         }[action]
         return check(self.actor, meeting, self.participant, registered=self.registered, now=self.now)
 
-    def may(self, action: str, meeting: Meeting) -> bool:
-        return self.why_not(action, meeting) is None
-
 
 async def viewer_of(request: Req, db: AsyncSession, meeting: Meeting, now: datetime) -> Viewer:
     actor: Actor = request.state.actor
@@ -54,3 +53,11 @@ async def viewer_of(request: Req, db: AsyncSession, meeting: Meeting, now: datet
         params={k: str(v) for k, v in request.query_params.items()},
         moderator=can(actor, Perm.MODERATION_QUEUE_REVIEW),
     )
+
+
+def denied_text(denied: Denied | None) -> str:
+    """A refusal's message in the visitor's language (dates formatted, as ``enforce`` words it)."""
+    if denied is None:
+        return ""
+    params = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in denied.params.items()}
+    return _(denied.message, **params)
