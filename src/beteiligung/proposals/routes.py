@@ -504,27 +504,33 @@ async def answer_page(request: Req, db_session: DB, proposal_id: FromPath[int]) 
     guards=[MANAGE],
     opt={"form": ("proposals/answer.html", AnswerForm)},
 )
-async def answer_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
+async def answer_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any] | Template:
     proposal = await access_proposal(db_session, request.state.actor, request.state.org.id, proposal_id)
-    form = AnswerForm(await form_data(request))
-    if not form.validate():
-        return render(
-            request,
-            "proposals/answer.html",
-            {"form": form, "proposal": proposal},
-            block="form",
-            status=HTTP_422_UNPROCESSABLE_ENTITY,
+    changed = False
+
+    async def answer(values: dict[str, Any]) -> Proposal:
+        nonlocal changed
+        changed = await actions.answer_proposal(
+            db_session,
+            proposal=proposal,
+            state=AnswerState(values["state"]),
+            text=values["text"],
+            staff_id=request.state.actor.user_id,
+            now=utcnow(),
         )
-    changed = await actions.answer_proposal(
+        return proposal
+
+    response = await submit_form(
+        request,
         db_session,
-        proposal=proposal,
-        state=AnswerState(form.cleaned["state"]),
-        text=form.cleaned["text"],
-        staff_id=request.state.actor.user_id,
-        now=utcnow(),
+        AnswerForm(await form_data(request)),
+        template="proposals/answer.html",
+        context={"proposal": proposal},
+        action=answer,
+        done=_("Die Antwort ist veröffentlicht."),
+        next_url=url("proposals.page", proposal_id=proposal.id, anchor="antwort"),
     )
-    await db_session.commit()  # the answer is saved before the author is told of it
-    if changed:
+    if changed:  # saved (submit_form committed): now the author is told of it
         mailer: Mailer = request.app.state["mailer"]
         await actions.tell_author_of_answer(
             db_session,
@@ -533,8 +539,7 @@ async def answer_submit(request: Req, db_session: DB, proposal_id: FromPath[int]
             proposal_url=settings_of(request).resolved_base_url + _page_url(proposal.id),
             org_name=request.state.org.name,
         )
-    flash(request, _("Die Antwort ist veröffentlicht."))
-    return redirect_after_post(request, url("proposals.page", proposal_id=proposal.id, anchor="antwort"))
+    return response
 
 
 @get("/vorhaben/{slug:str}/vorschlaege/erfassen", name="proposals.record", guards=[MANAGE])
