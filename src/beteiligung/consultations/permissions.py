@@ -17,10 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+
 from beteiligung.accounts.models import Role
 from beteiligung.accounts.permissions import Actor, Perm, can
 from beteiligung.consultations.models import Consultation, ConsultationStatus
 from beteiligung.consultations.phases import PHASE_FEATURES, Feature
+from beteiligung.i18n import format_datetime
+from beteiligung.i18n import gettext as _
+from beteiligung.web.errors import ActionConflict, ActionForbidden
 
 
 class Contribution(Protocol):
@@ -161,12 +166,6 @@ def enforce(denied: Denied | None) -> None:
     """Raise the refusal as the matching HTTP error, with its message in the visitor's language."""
     if denied is None:
         return
-    from litestar.exceptions import NotAuthorizedException, NotFoundException
-
-    from beteiligung.i18n import format_datetime
-    from beteiligung.i18n import gettext as _
-    from beteiligung.web.errors import ActionConflict, ActionForbidden
-
     params = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in denied.params.items()}
     message = _(denied.message, **params)
     if denied.status == 401:
