@@ -100,6 +100,50 @@ async def test_votes_are_counted_once_and_sent_responses_are_final(app, settings
     await run_sql(settings, run)
 
 
+async def test_survey_actions_leave_the_commit_to_their_caller(app, settings):
+    """Issue 12: an action writes, the route commits once; what a caller does not commit is gone,
+    and a refusal is a ``Refused`` (the form shows it beside its field)."""
+    from beteiligung.surveys.models import SurveyStatus
+    from beteiligung.web.errors import Refused
+
+    cid = await make_consultation(settings, slug="digital", kinds=KINDS)
+    s = await make_survey(settings, cid, publish=False)
+
+    async def write_then_roll_back(db: Any) -> None:
+        survey = await actions.reload(db, s.id)
+        await actions.add_section(db, survey, title="Nie gespeichert", description="")
+        await actions.update_survey(db, survey, title="Nie umbenannt")
+        await db.rollback()
+
+    await run_sql(settings, write_then_roll_back)
+
+    async def check(db: Any) -> None:
+        survey = await actions.reload(db, s.id)
+        assert survey.status == SurveyStatus.DRAFT and survey.title != "Nie umbenannt"
+        assert "Nie gespeichert" not in [section.title for section in survey.sections]
+        with pytest.raises(Refused) as refused:
+            await actions.add_question(
+                db,
+                survey,
+                survey.sections[0],
+                kind="single",
+                text="Zu wenig Auswahl",
+                help="",
+                required=False,
+                max_choices=None,
+                scale_min=None,
+                scale_max=None,
+                scale_min_label="",
+                scale_max_label="",
+                allow_other=False,
+                condition_option_id=None,
+                options=["Nur eine"],
+            )
+        assert refused.value.field == "options"
+
+    await run_sql(settings, check)
+
+
 async def test_export_contains_and_erasure_anonymises_survey_answers(client, settings):
     cid = await make_consultation(settings, slug="digital", kinds=KINDS)
     poll = await make_poll(settings, cid)
