@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import importlib
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
@@ -24,6 +24,24 @@ metadata = orm_registry.metadata
 # that is NULL until something happens. ``mapped_column(index=True)`` beside them adds to them.
 Timestamp = Annotated[datetime, mapped_column(DateTimeUTC(timezone=True))]
 TimestampOrNone = Annotated[datetime | None, mapped_column(DateTimeUTC(timezone=True), default=None)]
+
+
+class LabelledEnum(enum.StrEnum):
+    """A ``StrEnum`` whose members carry their label (a German msgid, translated where shown):
+    ``NEWEST = "neueste", "Neueste zuerst"``. The value is the first string; ``labels()`` gives
+    the module's ``…_NAMES`` dict (enum → label), which the message extractor reads."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[Self, str]:
+        return {member: member.label for member in cls}
 
 
 def str_enum(cls: type[enum.Enum], length: int = 20, *, validate_strings: bool = True) -> Enum:

@@ -48,6 +48,15 @@ class User(Base):
     )
 
 
+def official_role(user: User | None, org_id: int) -> Role | None:
+    """Whom a person speaks for in the organisation (the badge beside a contribution): STAFF for
+    staff and admins (the town), MODERATOR for moderators, None for everyone else."""
+    roles = {m.role for m in user.memberships if m.organisation_id == org_id} if user else set()
+    if roles & {Role.STAFF, Role.ADMIN}:
+        return Role.STAFF
+    return Role.MODERATOR if Role.MODERATOR in roles else None
+
+
 class Membership(Base):
     """A user's role in one organisation."""
 

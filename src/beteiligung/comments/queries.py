@@ -7,7 +7,6 @@ three statements, whatever the number of comments.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from litestar.exceptions import NotFoundException
@@ -15,27 +14,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from beteiligung.accounts.models import Role, User
+from beteiligung.accounts.models import Role, User, official_role
 from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.permissions import enforce, why_not_view
 from beteiligung.consultations.states import Visibility
+from beteiligung.db import LabelledEnum
 from beteiligung.moderation.explain import HeldExplanation, explain_hold
 from beteiligung.moderation.models import Review, ReviewStatus
 
 
-class CommentSort(enum.StrEnum):
-    NEWEST = "neueste"
-    OLDEST = "aelteste"
-    HELPFUL = "hilfreich"
+class CommentSort(LabelledEnum):
+    NEWEST = "neueste", "Neueste zuerst"
+    OLDEST = "aelteste", "Älteste zuerst"
+    HELPFUL = "hilfreich", "Hilfreichste zuerst"
 
 
-COMMENT_SORT_NAMES: dict[CommentSort, str] = {
-    CommentSort.NEWEST: "Neueste zuerst",
-    CommentSort.OLDEST: "Älteste zuerst",
-    CommentSort.HELPFUL: "Hilfreichste zuerst",
-}
+COMMENT_SORT_NAMES: dict[CommentSort, str] = CommentSort.labels()
 
 
 @dataclass
@@ -61,15 +57,12 @@ class Thread:
     sort: CommentSort
 
 
+# The badge beside a comment whose author speaks for the town (accounts.models.official_role).
+BADGES: dict[Role | None, str] = {Role.STAFF: "Verwaltung", Role.MODERATOR: "Moderation"}
+
+
 def _badge(author: User | None, org_id: int) -> str:
-    if author is None:
-        return ""
-    roles = {m.role for m in author.memberships if m.organisation_id == org_id}
-    if roles & {Role.STAFF, Role.ADMIN}:
-        return "Verwaltung"
-    if Role.MODERATOR in roles:
-        return "Moderation"
-    return ""
+    return BADGES.get(official_role(author, org_id), "")
 
 
 async def load_thread(

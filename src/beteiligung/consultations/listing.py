@@ -8,7 +8,6 @@ page (/suche, beteiligung.search) searches consultations the same way, and propo
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import datetime
 
@@ -25,7 +24,7 @@ from beteiligung.consultations.models import (
     consultation_topic,
 )
 from beteiligung.consultations.permissions import enforce, why_not_view
-from beteiligung.db import dialect_name
+from beteiligung.db import LabelledEnum, dialect_name
 from beteiligung.web.paging import Page
 
 PER_PAGE = 10
@@ -37,19 +36,15 @@ PG_SEARCH_DOCUMENT = (
 )
 
 
-class Timing(enum.StrEnum):
+class Timing(LabelledEnum):
     """What the Vorhabenliste filters by: where the consultation stands in time."""
 
-    RUNNING = "laufend"
-    PLANNED = "geplant"
-    FINISHED = "abgeschlossen"
+    RUNNING = "laufend", "Laufend"
+    PLANNED = "geplant", "Geplant"
+    FINISHED = "abgeschlossen", "Abgeschlossen"
 
 
-TIMING_NAMES: dict[Timing, str] = {
-    Timing.RUNNING: "Laufend",
-    Timing.PLANNED: "Geplant",
-    Timing.FINISHED: "Abgeschlossen",
-}
+TIMING_NAMES: dict[Timing, str] = Timing.labels()
 
 
 def timing_of(consultation: Consultation, now: datetime) -> Timing:

@@ -7,7 +7,6 @@ what a visitor may do is read from the phase that is active at the moment of the
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.consultations.phases import PhaseKind
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.db import Base, Timestamp, TimestampOrNone, metadata, str_enum
+from beteiligung.db import Base, LabelledEnum, Timestamp, TimestampOrNone, metadata, str_enum
 from beteiligung.organisations.models import OrganisationId
 
 # A row of a consultation (``Mapped[ConsultationId]``): it goes when the consultation goes.
@@ -31,17 +30,13 @@ PublishedByDefault = Annotated[
 ]
 
 
-class ConsultationStatus(enum.StrEnum):
-    DRAFT = "draft"  # only staff see it
-    PUBLISHED = "published"  # public; actions follow the phases
-    CLOSED = "closed"  # public, read-only: closed early or finished by staff
+class ConsultationStatus(LabelledEnum):
+    DRAFT = "draft", "Entwurf"  # only staff see it
+    PUBLISHED = "published", "Laufend"  # public; actions follow the phases
+    CLOSED = "closed", "Abgeschlossen"  # public, read-only: closed early or finished by staff
 
 
-STATUS_NAMES: dict[ConsultationStatus, str] = {
-    ConsultationStatus.DRAFT: "Entwurf",
-    ConsultationStatus.PUBLISHED: "Laufend",
-    ConsultationStatus.CLOSED: "Abgeschlossen",
-}
+STATUS_NAMES: dict[ConsultationStatus, str] = ConsultationStatus.labels()
 
 
 consultation_topic = Table(

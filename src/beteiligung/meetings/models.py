@@ -20,62 +20,45 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import UserId, UserIdOrNone
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.db import Base, Timestamp, TimestampOrNone, str_enum
+from beteiligung.db import Base, LabelledEnum, Timestamp, TimestampOrNone, str_enum
 from beteiligung.organisations.models import OrganisationId
 
 
-class MeetingState(enum.StrEnum):
-    SCHEDULED = "scheduled"  # announced; registration and the room's page are open
-    LIVE = "live"  # running: questions, polls, the speaker list
-    ENDED = "ended"  # over; the minutes are drafted and published by staff
+class MeetingState(LabelledEnum):
+    SCHEDULED = "scheduled", "Geplant"  # announced; registration and the room's page are open
+    LIVE = "live", "Läuft jetzt"  # running: questions, polls, the speaker list
+    ENDED = "ended", "Beendet"  # over; the minutes are drafted and published by staff
 
 
-STATE_NAMES: dict[MeetingState, str] = {
-    MeetingState.SCHEDULED: "Geplant",
-    MeetingState.LIVE: "Läuft jetzt",
-    MeetingState.ENDED: "Beendet",
-}
+STATE_NAMES: dict[MeetingState, str] = MeetingState.labels()
 
 
-class MeetingFormat(enum.StrEnum):
-    ONLINE = "online"
-    HYBRID = "hybrid"  # online and in a hall (``place``)
+class MeetingFormat(LabelledEnum):
+    ONLINE = "online", "Online"
+    HYBRID = "hybrid", "Hybrid: online und vor Ort"  # online and in a hall (``place``)
 
 
-FORMAT_NAMES: dict[MeetingFormat, str] = {
-    MeetingFormat.ONLINE: "Online",
-    MeetingFormat.HYBRID: "Hybrid: online und vor Ort",
-}
+FORMAT_NAMES: dict[MeetingFormat, str] = MeetingFormat.labels()
 
 
-class VideoKind(enum.StrEnum):
-    NONE = "none"
-    BIGBLUEBUTTON = "bigbluebutton"
-    JITSI = "jitsi"
-    OPENTALK = "opentalk"
-    STREAM = "stream"  # a live stream URL (e.g. the town's own streaming server)
+class VideoKind(LabelledEnum):
+    NONE = "none", "Keine Videokonferenz"
+    BIGBLUEBUTTON = "bigbluebutton", "BigBlueButton"
+    JITSI = "jitsi", "Jitsi Meet"
+    OPENTALK = "opentalk", "OpenTalk"
+    STREAM = "stream", "Livestream"  # a live stream URL (e.g. the town's own streaming server)
 
 
-VIDEO_NAMES: dict[VideoKind, str] = {
-    VideoKind.NONE: "Keine Videokonferenz",
-    VideoKind.BIGBLUEBUTTON: "BigBlueButton",
-    VideoKind.JITSI: "Jitsi Meet",
-    VideoKind.OPENTALK: "OpenTalk",
-    VideoKind.STREAM: "Livestream",
-}
+VIDEO_NAMES: dict[VideoKind, str] = VideoKind.labels()
 
 
-class QuestionStatus(enum.StrEnum):
-    OPEN = "open"
-    SPOTLIGHT = "spotlight"  # "wird beantwortet": the one question on screen now
-    ANSWERED = "answered"
+class QuestionStatus(LabelledEnum):
+    OPEN = "open", "Offen"
+    SPOTLIGHT = "spotlight", "Wird beantwortet"  # "wird beantwortet": the one question on screen now
+    ANSWERED = "answered", "Beantwortet"
 
 
-QUESTION_STATUS_NAMES: dict[QuestionStatus, str] = {
-    QuestionStatus.OPEN: "Offen",
-    QuestionStatus.SPOTLIGHT: "Wird beantwortet",
-    QuestionStatus.ANSWERED: "Beantwortet",
-}
+QUESTION_STATUS_NAMES: dict[QuestionStatus, str] = QuestionStatus.labels()
 
 
 class PollState(enum.StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beteiligung.accounts.models import UserId, UserIdOrNone
-from beteiligung.db import Base, Timestamp, TimestampOrNone, str_enum
+from beteiligung.db import Base, LabelledEnum, Timestamp, TimestampOrNone, str_enum
 from beteiligung.organisations.models import OrganisationId
 
 
@@ -32,40 +32,28 @@ class ReviewStatus(enum.StrEnum):
     DISMISSED = "dismissed"  # flags dismissed, the contribution stays
 
 
-class Trigger(enum.StrEnum):
+class Trigger(LabelledEnum):
     """Why an item entered the queue (the queue's reason filter)."""
 
-    PRE = "pre"  # the consultation is pre-moderated
-    AUTO = "auto"  # an automatic check held it (reasons in ``auto_reasons``)
-    FLAGS = "flags"  # residents flagged it
-    EDITED = "edited"  # the author revised it after the moderation asked
+    PRE = "pre", "Vorab-Moderation"  # the consultation is pre-moderated
+    AUTO = "auto", "Automatische Prüfung"  # an automatic check held it (reasons in ``auto_reasons``)
+    FLAGS = "flags", "Meldungen"  # residents flagged it
+    EDITED = "edited", "Überarbeitet"  # the author revised it after the moderation asked
 
 
-TRIGGER_NAMES: dict[Trigger, str] = {
-    Trigger.PRE: "Vorab-Moderation",
-    Trigger.AUTO: "Automatische Prüfung",
-    Trigger.FLAGS: "Meldungen",
-    Trigger.EDITED: "Überarbeitet",
-}
+TRIGGER_NAMES: dict[Trigger, str] = Trigger.labels()
 
 
-class FlagReason(enum.StrEnum):
-    INSULT = "insult"
-    SPAM = "spam"
-    OFF_TOPIC = "off_topic"
-    PERSONAL_DATA = "personal_data"
-    UNLAWFUL = "unlawful"
-    OTHER = "other"
+class FlagReason(LabelledEnum):
+    INSULT = "insult", "Beleidigend"
+    SPAM = "spam", "Spam oder Werbung"
+    OFF_TOPIC = "off_topic", "Nicht zum Thema"
+    PERSONAL_DATA = "personal_data", "Enthält persönliche Daten"
+    UNLAWFUL = "unlawful", "Rechtswidrig"
+    OTHER = "other", "Anderer Grund"
 
 
-FLAG_REASON_NAMES: dict[FlagReason, str] = {
-    FlagReason.INSULT: "Beleidigend",
-    FlagReason.SPAM: "Spam oder Werbung",
-    FlagReason.OFF_TOPIC: "Nicht zum Thema",
-    FlagReason.PERSONAL_DATA: "Enthält persönliche Daten",
-    FlagReason.UNLAWFUL: "Rechtswidrig",
-    FlagReason.OTHER: "Anderer Grund",
-}
+FLAG_REASON_NAMES: dict[FlagReason, str] = FlagReason.labels()
 
 
 class Review(Base):
@@ -131,23 +119,16 @@ class Flag(Base):
     resolved_at: Mapped[TimestampOrNone]
 
 
-class LogAction(enum.StrEnum):
-    APPROVE = "approve"
-    HIDE = "hide"
-    REQUEST_EDIT = "request_edit"
-    DISMISS = "dismiss"
-    BLOCK = "block"
-    UNBLOCK = "unblock"
+class LogAction(LabelledEnum):
+    APPROVE = "approve", "Freigegeben"
+    HIDE = "hide", "Ausgeblendet"
+    REQUEST_EDIT = "request_edit", "Überarbeitung erbeten"
+    DISMISS = "dismiss", "Meldungen verworfen"
+    BLOCK = "block", "Konto gesperrt"
+    UNBLOCK = "unblock", "Sperre aufgehoben"
 
 
-LOG_ACTION_NAMES: dict[LogAction, str] = {
-    LogAction.APPROVE: "Freigegeben",
-    LogAction.HIDE: "Ausgeblendet",
-    LogAction.REQUEST_EDIT: "Überarbeitung erbeten",
-    LogAction.DISMISS: "Meldungen verworfen",
-    LogAction.BLOCK: "Konto gesperrt",
-    LogAction.UNBLOCK: "Sperre aufgehoben",
-}
+LOG_ACTION_NAMES: dict[LogAction, str] = LogAction.labels()
 
 
 class ModerationLog(Base):

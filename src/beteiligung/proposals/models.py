@@ -7,51 +7,38 @@ Counters (``support_count``, ``comment_count``) are maintained by database trigg
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import User, UserId, UserIdOrNone
 from beteiligung.consultations.models import Consultation, ConsultationId, PublishedByDefault, Topic
 from beteiligung.consultations.states import Visibility
-from beteiligung.db import Base, Timestamp, TimestampOrNone
+from beteiligung.db import Base, LabelledEnum, Timestamp, TimestampOrNone
 
 
-class AnswerState(enum.StrEnum):
+class AnswerState(LabelledEnum):
     """The town's official answer; ``NONE`` until staff give one."""
 
-    NONE = "none"
-    IN_REVIEW = "in_review"
-    ACCEPTED = "accepted"
-    PARTIALLY_ACCEPTED = "partially_accepted"
-    REJECTED = "rejected"
-    IMPLEMENTED = "implemented"
+    NONE = "none", "Eingereicht"
+    IN_REVIEW = "in_review", "In Prüfung"
+    ACCEPTED = "accepted", "Angenommen"
+    PARTIALLY_ACCEPTED = "partially_accepted", "Teilweise angenommen"
+    REJECTED = "rejected", "Abgelehnt"
+    IMPLEMENTED = "implemented", "Umgesetzt"
 
 
-ANSWER_NAMES: dict[AnswerState, str] = {
-    AnswerState.NONE: "Eingereicht",
-    AnswerState.IN_REVIEW: "In Prüfung",
-    AnswerState.ACCEPTED: "Angenommen",
-    AnswerState.PARTIALLY_ACCEPTED: "Teilweise angenommen",
-    AnswerState.REJECTED: "Abgelehnt",
-    AnswerState.IMPLEMENTED: "Umgesetzt",
-}
+ANSWER_NAMES: dict[AnswerState, str] = AnswerState.labels()
 
 
-class Source(enum.StrEnum):
+class Source(LabelledEnum):
     """Where a contribution came from: online, or entered by staff from paper or an event."""
 
-    ONLINE = "online"
-    PAPER = "paper"
-    EVENT = "event"
+    ONLINE = "online", "Online eingereicht"
+    PAPER = "paper", "Auf Papier eingereicht, von der Verwaltung erfasst"
+    EVENT = "event", "Bei einer Veranstaltung eingereicht, von der Verwaltung erfasst"
 
 
-SOURCE_NAMES: dict[Source, str] = {
-    Source.ONLINE: "Online eingereicht",
-    Source.PAPER: "Auf Papier eingereicht, von der Verwaltung erfasst",
-    Source.EVENT: "Bei einer Veranstaltung eingereicht, von der Verwaltung erfasst",
-}
+SOURCE_NAMES: dict[Source, str] = Source.labels()
 
 
 class Proposal(Base):

@@ -6,7 +6,6 @@ test_query_counts.py): authors and topics come joined, the viewer's supports in 
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
 from beteiligung.consultations.states import Visibility
+from beteiligung.db import LabelledEnum
 from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Support
 from beteiligung.web.paging import Page
 
@@ -26,19 +26,15 @@ __all__ = ["Page"]  # moved to web/paging.py; importers elsewhere still name it 
 PER_PAGE = 20
 
 
-class Sort(enum.StrEnum):
-    RANDOM = "zufall"
-    NEWEST = "neueste"
-    SUPPORTED = "unterstuetzt"
-    DISCUSSED = "diskutiert"
+class Sort(LabelledEnum):
+    RANDOM = "zufall", "Zufällige Reihenfolge"
+    NEWEST = "neueste", "Neueste zuerst"
+    SUPPORTED = "unterstuetzt", "Meiste Unterstützungen"
+    DISCUSSED = "diskutiert", "Meiste Kommentare"
 
 
-SORT_NAMES: dict[Sort, str] = {
-    Sort.RANDOM: "Zufällige Reihenfolge",
-    Sort.NEWEST: "Neueste zuerst",
-    Sort.SUPPORTED: "Meiste Unterstützungen",
-    Sort.DISCUSSED: "Meiste Kommentare",
-}
+SORT_NAMES: dict[Sort, str] = Sort.labels()
+
 
 # A stable pseudo-random order per seed, in portable SQL (SQLite has no md5 or random(seed)):
 # x = (id·M + seed) mod P with a seed-dependent multiplier M, then x² mod P. A linear map alone

@@ -14,7 +14,6 @@ know, the text is escaped, and only then are the markers replaced by ``<mark>``/
 
 from __future__ import annotations
 
-import enum
 import re
 import secrets
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from beteiligung.consultations.listing import PG_SEARCH_DOCUMENT as PG_CONSULTAT
 from beteiligung.consultations.listing import fts5_query
 from beteiligung.consultations.models import Consultation, ConsultationStatus
 from beteiligung.consultations.states import Visibility
-from beteiligung.db import dialect_name
+from beteiligung.db import LabelledEnum, dialect_name
 from beteiligung.proposals.models import Proposal
 from beteiligung.proposals.queries import Page
 
@@ -50,19 +49,17 @@ PG_COMMENT_DOCUMENT = "to_tsvector('german', coalesce(comment.body, ''))"
 GERMAN: ColumnElement[Any] = literal_column("'german'")
 
 
-class Kind(enum.StrEnum):
+class Kind(LabelledEnum):
     """What a hit is; the value is the ``art`` of the URL."""
 
-    CONSULTATION = "vorhaben"
-    PROPOSAL = "vorschlaege"
-    COMMENT = "kommentare"
+    CONSULTATION = "vorhaben", "Vorhaben"
+    PROPOSAL = "vorschlaege", "Vorschläge"
+    COMMENT = "kommentare", "Kommentare"
 
 
-KIND_NAMES: dict[Kind, str] = {
-    Kind.CONSULTATION: "Vorhaben",
-    Kind.PROPOSAL: "Vorschläge",
-    Kind.COMMENT: "Kommentare",
-}
+KIND_NAMES: dict[Kind, str] = Kind.labels()
+
+
 KIND_LABELS: dict[Kind, str] = {
     Kind.CONSULTATION: "Vorhaben",
     Kind.PROPOSAL: "Vorschlag",

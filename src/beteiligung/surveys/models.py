@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from beteiligung.accounts.models import UserIdOrNone
 from beteiligung.consultations.models import Consultation, ConsultationId
-from beteiligung.db import Base, TimestampOrNone, str_enum
+from beteiligung.db import Base, LabelledEnum, TimestampOrNone, str_enum
 from beteiligung.i18n import lazy
 
 
@@ -27,25 +27,36 @@ class SurveyKind(enum.StrEnum):
     POLL = "poll"  # one question on the consultation page, results right after voting
 
 
-class SurveyStatus(enum.StrEnum):
-    DRAFT = "draft"  # staff build it; only staff see it
-    PUBLISHED = "published"  # open while the consultation's phase allows surveys
-    CLOSED = "closed"  # closed by staff (early or at the end): read-only, results stay
+class SurveyStatus(LabelledEnum):
+    DRAFT = "draft", lazy("Entwurf")  # staff build it; only staff see it
+    PUBLISHED = "published", lazy("Veröffentlicht")  # open while the consultation's phase allows surveys
+    CLOSED = "closed", lazy("Beendet")  # closed by staff (early or at the end): read-only, results stay
 
 
-class ResultsVisibility(enum.StrEnum):
-    DURING = "during"  # everyone sees the results while the survey runs
-    AFTER = "after"  # only once the survey is over (staff always see them)
+SURVEY_STATUS_NAMES: dict[SurveyStatus, str] = SurveyStatus.labels()
 
 
-class QuestionKind(enum.StrEnum):
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-    SHORT_TEXT = "short_text"
-    LONG_TEXT = "long_text"
-    SCALE = "scale"
-    RANKING = "ranking"
-    YES_NO = "yes_no"
+class ResultsVisibility(LabelledEnum):
+    # everyone sees the results while the survey runs
+    DURING = "during", lazy("Schon während der Umfrage für alle sichtbar")
+    # only once the survey is over (staff always see them)
+    AFTER = "after", lazy("Erst nach dem Ende der Umfrage sichtbar")
+
+
+RESULTS_NAMES: dict[ResultsVisibility, str] = ResultsVisibility.labels()
+
+
+class QuestionKind(LabelledEnum):
+    SINGLE = "single", lazy("Einfachauswahl")
+    MULTIPLE = "multiple", lazy("Mehrfachauswahl")
+    SHORT_TEXT = "short_text", lazy("Freitext (kurz)")
+    LONG_TEXT = "long_text", lazy("Freitext (lang)")
+    SCALE = "scale", lazy("Skala")
+    RANKING = "ranking", lazy("Rangfolge")
+    YES_NO = "yes_no", lazy("Ja/Nein")
+
+
+KIND_NAMES: dict[QuestionKind, str] = QuestionKind.labels()
 
 
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YES_NO})
@@ -60,27 +71,6 @@ class Review(enum.StrEnum):
     RELEASED = "released"
     REJECTED = "rejected"
 
-
-KIND_NAMES: dict[QuestionKind, str] = {
-    QuestionKind.SINGLE: lazy("Einfachauswahl"),
-    QuestionKind.MULTIPLE: lazy("Mehrfachauswahl"),
-    QuestionKind.SHORT_TEXT: lazy("Freitext (kurz)"),
-    QuestionKind.LONG_TEXT: lazy("Freitext (lang)"),
-    QuestionKind.SCALE: lazy("Skala"),
-    QuestionKind.RANKING: lazy("Rangfolge"),
-    QuestionKind.YES_NO: lazy("Ja/Nein"),
-}
-
-SURVEY_STATUS_NAMES: dict[SurveyStatus, str] = {
-    SurveyStatus.DRAFT: lazy("Entwurf"),
-    SurveyStatus.PUBLISHED: lazy("Veröffentlicht"),
-    SurveyStatus.CLOSED: lazy("Beendet"),
-}
-
-RESULTS_NAMES: dict[ResultsVisibility, str] = {
-    ResultsVisibility.DURING: lazy("Schon während der Umfrage für alle sichtbar"),
-    ResultsVisibility.AFTER: lazy("Erst nach dem Ende der Umfrage sichtbar"),
-}
 
 YES, NO = lazy("Ja"), lazy("Nein")
 
