@@ -34,10 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts import actions as accounts
 from beteiligung.accounts.models import Role, User
-from beteiligung.accounts.permissions import Actor
 from beteiligung.consultations.models import Consultation
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.demo.participation import ARBEIT_SLUG, DAY, HOUR, MINUTE, RESIDENTS
+from beteiligung.demo.participation import ARBEIT_SLUG, DAY, HOUR, MINUTE, RESIDENTS, demo_actor
 from beteiligung.i18n import local_tz
 from beteiligung.meetings.minutes.document import draft_minutes
 from beteiligung.meetings.models import (
@@ -611,12 +610,7 @@ async def _question(
                 db,
                 review=review,
                 decision=Decision.APPROVE,
-                moderator=Actor(
-                    user_id=moderator.id,
-                    display_name=moderator.display_name,
-                    roles=frozenset({Role.MODERATOR}),
-                    email_verified=True,
-                ),
+                moderator=demo_actor(moderator, Role.MODERATOR),
                 rule=None,
                 reason_text="",
                 now=asked + MINUTE,

@@ -27,11 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts import actions as accounts
 from beteiligung.accounts.models import Role, User
-from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment
 from beteiligung.consultations.models import Consultation, Topic
 from beteiligung.consultations.states import ModerationMode, Visibility
-from beteiligung.demo.participation import ARBEIT_SLUG, DAY, DIGITAL_SLUG, HOUR, MINUTE, RESIDENTS
+from beteiligung.demo.participation import ARBEIT_SLUG, DAY, DIGITAL_SLUG, HOUR, MINUTE, RESIDENTS, demo_actor
 from beteiligung.moderation.actions import (
     Decision,
     decide,
@@ -259,12 +258,7 @@ async def seed_moderation(
         db,
         review=review,
         decision=Decision.HIDE,
-        moderator=Actor(
-            user_id=moderator.id,
-            display_name=moderator.display_name,
-            roles=frozenset({Role.MODERATOR}),
-            email_verified=True,
-        ),
+        moderator=demo_actor(moderator, Role.MODERATOR),
         rule=HIDE_RULE,
         reason_text=HIDE_REASON,
         now=now,
@@ -284,15 +278,6 @@ async def seed_moderation(
     return True
 
 
-def _resident(user: User) -> Actor:
-    return Actor(
-        user_id=user.id,
-        display_name=user.display_name,
-        roles=frozenset({Role.RESIDENT}),
-        email_verified=True,
-    )
-
-
 async def _screened(
     db: AsyncSession,
     *,
@@ -308,7 +293,7 @@ async def _screened(
     for review when held, like the feature's own action with the demo's time."""
     screening = await screen(
         db,
-        actor=_resident(author),
+        actor=demo_actor(author, Role.RESIDENT),
         account_created_at=author.created_at,
         org_id=org.id,
         consultation=consultation,
@@ -316,6 +301,7 @@ async def _screened(
         now=at,
     )
     row = make(screening.visibility)
+    row.created_at = row.updated_at = at
     db.add(row)
     await db.flush()
     if screening.held and screening.trigger is not None:
@@ -352,8 +338,6 @@ async def _comment(
             author_id=author.id,
             body=body,
             visibility=visibility,
-            created_at=at,
-            updated_at=at,
         ),
     )
 
@@ -387,8 +371,6 @@ async def _proposal(
             topic_id=topic.id if topic else None,
             place=spec.place,
             visibility=visibility,
-            created_at=at,
-            updated_at=at,
         ),
     )
 
@@ -402,7 +384,7 @@ async def _flags(
     now: datetime,
 ) -> None:
     """Residents' reports through the real action (threshold included); each flag then gets the
-    demo's time. ``flag_target`` commits."""
+    demo's time. The seed commits at its end (``flag_target`` does not)."""
     for key, reason, text, ago in flags:
         at = now - ago
         user = people[key]

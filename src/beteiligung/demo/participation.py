@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung.accounts import actions
 from beteiligung.accounts.models import Role, User
+from beteiligung.accounts.permissions import Actor
 from beteiligung.comments.models import Comment, CommentVote
 from beteiligung.consultations.models import Consultation, ConsultationStatus, Phase, Topic
 from beteiligung.consultations.phases import PhaseKind
@@ -883,6 +884,13 @@ ENTWURF_PHASES = (
 
 
 # ---------------------------------------------------------------------------------------------
+def demo_actor(user: User, role: Role) -> Actor:
+    """A demo person acting in ``role`` (verified e-mail), for the features' own actions."""
+    return Actor(
+        user_id=user.id, display_name=user.display_name, roles=frozenset({role}), email_verified=True
+    )
+
+
 async def demo_user(
     db: AsyncSession,
     org: Organisation,
