@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -338,29 +339,32 @@ async def _support_response(request: Req, db: Any, proposal_id: FromPath[int], m
 
 @post("/vorschlaege/{proposal_id:int}/unterstuetzen", name="proposals.support")
 async def support_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
-    actor = request.state.actor
-    proposal = await access_proposal(db_session, actor, request.state.org.id, proposal_id)
-    enforce(why_not_support(actor, proposal, proposal.consultation, utcnow()))
-    await actions.support_proposal(
-        db_session, proposal_id=proposal.id, consultation_id=proposal.consultation_id, user_id=actor.user_id
+    return await _change_support(
+        request, db_session, proposal_id, actions.support_proposal, _("Sie unterstützen diesen Vorschlag.")
     )
-    await db_session.commit()
-    return await _support_response(request, db_session, proposal_id, _("Sie unterstützen diesen Vorschlag."))
 
 
 @post("/vorschlaege/{proposal_id:int}/zurueckziehen", name="proposals.withdraw")
 async def withdraw_submit(request: Req, db_session: DB, proposal_id: FromPath[int]) -> Response[Any]:
+    return await _change_support(
+        request,
+        db_session,
+        proposal_id,
+        actions.withdraw_support,
+        _("Sie haben Ihre Unterstützung zurückgezogen."),
+    )
+
+
+async def _change_support(
+    request: Req, db: Any, proposal_id: int, action: Callable[..., Awaitable[bool]], message: str
+) -> Response[Any]:
+    """Support, or withdraw a support: both only while supports are open."""
     actor = request.state.actor
-    proposal = await access_proposal(db_session, actor, request.state.org.id, proposal_id)
-    # Withdrawing follows the same rule as supporting: only while supports are open.
+    proposal = await access_proposal(db, actor, request.state.org.id, proposal_id)
     enforce(why_not_support(actor, proposal, proposal.consultation, utcnow()))
-    await actions.withdraw_support(
-        db_session, proposal_id=proposal.id, consultation_id=proposal.consultation_id, user_id=actor.user_id
-    )
-    await db_session.commit()
-    return await _support_response(
-        request, db_session, proposal_id, _("Sie haben Ihre Unterstützung zurückgezogen.")
-    )
+    await action(db, proposal_id=proposal.id, consultation_id=proposal.consultation_id, user_id=actor.user_id)
+    await db.commit()
+    return await _support_response(request, db, proposal_id, message)
 
 
 # --------------------------------------------------------------------------------------------
