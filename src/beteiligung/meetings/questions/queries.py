@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from beteiligung.accounts.models import Role, User
+from beteiligung.accounts.models import User, official_role
 from beteiligung.consultations.states import Visibility
 from beteiligung.meetings.models import (
     QUESTION_STATUS_NAMES,
@@ -61,14 +61,9 @@ class QuestionsView:
 
 
 def _badge(user: User | None, org_id: int) -> str:
-    if user is None:
-        return ""
-    roles = {m.role for m in user.memberships if m.organisation_id == org_id}
-    if roles & {Role.STAFF, Role.ADMIN}:
-        return "staff"
-    if Role.MODERATOR in roles:
-        return "moderator"
-    return ""
+    """The badge beside a question: whom the asker speaks for ("staff", "moderator" or "")."""
+    role = official_role(user, org_id)
+    return role.value if role else ""
 
 
 async def load_questions(
