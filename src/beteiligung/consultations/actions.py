@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,32 +117,32 @@ async def set_topics(db: AsyncSession, consultation: Consultation, names: Iterab
 # --------------------------------------------------------------------------------------------
 # Consultations
 # --------------------------------------------------------------------------------------------
+class ConsultationTexts(TypedDict):
+    """What staff write about a consultation (the form's fields but topics and moderation)."""
+
+    title: str
+    summary: str
+    body: str
+    subject: str
+    scope_of_decision: str
+    contact_name: str
+    contact_details: str
+
+
 async def create_consultation(
     db: AsyncSession,
     *,
     org_id: int,
-    title: str,
-    summary: str,
-    body: str,
-    subject: str,
-    scope_of_decision: str,
-    contact_name: str,
-    contact_details: str,
     topics: list[str],
     now: datetime,
     moderation_mode: ModerationMode = ModerationMode.POST,
+    **texts: Unpack[ConsultationTexts],
 ) -> Consultation:
     """A new draft; its slug comes from the title (unique in the organisation)."""
     consultation = Consultation(
         organisation_id=org_id,
-        slug=await unique_slug(db, org_id, title),
-        title=title,
-        summary=summary,
-        body=body,
-        subject=subject,
-        scope_of_decision=scope_of_decision,
-        contact_name=contact_name,
-        contact_details=contact_details,
+        slug=await unique_slug(db, org_id, texts["title"]),
+        **texts,
         moderation_mode=moderation_mode,
         status=ConsultationStatus.DRAFT,
         created_at=now,
@@ -158,25 +159,14 @@ async def update_consultation(
     db: AsyncSession,
     consultation: Consultation,
     *,
-    title: str,
-    summary: str,
-    body: str,
-    subject: str,
-    scope_of_decision: str,
-    contact_name: str,
-    contact_details: str,
     topics: list[str],
     now: datetime,
     moderation_mode: ModerationMode | None = None,
+    **texts: Unpack[ConsultationTexts],
 ) -> Consultation:
     """Change the texts and topics; the slug stays (shared links keep working)."""
-    consultation.title = title
-    consultation.summary = summary
-    consultation.body = body
-    consultation.subject = subject
-    consultation.scope_of_decision = scope_of_decision
-    consultation.contact_name = contact_name
-    consultation.contact_details = contact_details
+    for name, value in texts.items():
+        setattr(consultation, name, value)
     if moderation_mode is not None:
         consultation.moderation_mode = moderation_mode
     consultation.updated_at = now

@@ -204,25 +204,18 @@ async def new_proposal_page(request: Req, db_session: DB, slug: FromPath[str]) -
 async def submit_proposal(request: Req, db_session: DB, slug: FromPath[str]) -> Response[Any]:
     consultation = await _propose_access(request, db_session, slug)
     form = ProposalForm(await form_data(request), topics=consultation.topics)
+
+    def again(status: int, headers: dict[str, str] | None = None) -> Template:
+        """The form once more, with the values and the errors."""
+        ctx = _form_context(request, consultation, form)
+        return render(request, "proposals/new.html", ctx, block="form", status=status, headers=headers)
+
     if not form.validate():
-        return render(
-            request,
-            "proposals/new.html",
-            _form_context(request, consultation, form),
-            block="form",
-            status=HTTP_422_UNPROCESSABLE_ENTITY,
-        )
+        return again(HTTP_422_UNPROCESSABLE_ENTITY)
     refused = await posting_refused(request, account_key(request.state.actor.user_id))
     if refused is not None:  # the hard limit: refused, with the text kept in the form
         form.add_error(None, too_many_posts(refused))
-        return render(
-            request,
-            "proposals/new.html",
-            _form_context(request, consultation, form),
-            block="form",
-            status=HTTP_429_TOO_MANY_REQUESTS,
-            headers=retry_header(refused),
-        )
+        return again(HTTP_429_TOO_MANY_REQUESTS, retry_header(refused))
     now = utcnow()
     text = f"{form.cleaned['title']}\n{form.cleaned['body']}\n{form.cleaned['place']}"
     screening = await screen_contribution(request, db_session, consultation, text, now)
