@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beteiligung import registry
 from beteiligung.settings import Settings
+from beteiligung.web.htmx import is_htmx
 
 Connection = ASGIConnection[Any, Any, Any, Any]
 
@@ -103,7 +104,7 @@ async def load_request_context(request: Request[Any, Any, Any]) -> None:
     await ensure_context(request, db)
     if (
         request.method == "GET"
-        and request.headers.get("hx-request") != "true"
+        and not is_htmx(request)
         and not request.route_handler.opt.get("live")
     ):
         for hook in _hooks():

@@ -31,6 +31,7 @@ from litestar.utils.scope.state import ScopeState
 from beteiligung.db import database_unavailable
 from beteiligung.i18n import gettext as _
 from beteiligung.web.context import FALLBACK_ORG, context_defaults
+from beteiligung.web.htmx import is_htmx
 
 log = structlog.get_logger("beteiligung.errors")
 
@@ -93,7 +94,7 @@ def _public_error(request: Req, exc: HTTPException) -> Response[Any]:
     if _wants_json(request):
         return Response({"status_code": exc.status_code, "detail": message}, status_code=exc.status_code)
     _load_context(request)
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         return Template(
             template_name="errors/alert.html",
             context={"message": message, "kind": "warning" if exc.status_code == 409 else "danger"},
@@ -151,7 +152,7 @@ def _csrf_form(request: Req) -> Response[Any] | None:
         ),
     )
     _load_context(request)
-    block = "form" if request.headers.get("hx-request") == "true" else None
+    block = "form" if is_htmx(request) else None
     from beteiligung.web.responses import render
 
     return render(request, template, {"form": form}, block=block, status=403)
@@ -163,7 +164,7 @@ def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
         target = "/anmelden?next=" + quote(request.url.path if request.method == "GET" else "/", safe="/")
         if _wants_json(request):
             return Response({"status_code": 401, "detail": _("Bitte melden Sie sich an.")}, status_code=401)
-        if request.headers.get("hx-request") == "true":
+        if is_htmx(request):
             redirect = ClientRedirect(redirect_to=target)
             redirect.status_code = 200
             return redirect
@@ -236,7 +237,7 @@ def _database_unavailable(request: Req) -> Response[Any]:
     if _wants_json(request):
         return Response({"status_code": 503, "detail": message}, status_code=503, headers=headers)
     _load_context(request)
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         # htmx: the form and what was typed stay in the page; the alert says to send it again.
         if fields:
             message = _(

@@ -21,11 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 from beteiligung import registry
 from beteiligung.web.errors import Refused
-
-
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    """The one test for an htmx request (not the raw header, not ``HTMXRequest``)."""
-    return request.headers.get("hx-request") == "true"
+from beteiligung.web.htmx import is_htmx
 
 
 def render(
