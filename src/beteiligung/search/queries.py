@@ -35,6 +35,7 @@ from beteiligung.consultations.states import Visibility
 from beteiligung.db import LabelledEnum, dialect_name
 from beteiligung.proposals.models import Proposal
 from beteiligung.proposals.queries import Page
+from beteiligung.web.urls import url
 
 MAX_QUERY = 200  # characters of the query that are searched (the field's maxlength)
 PER_PAGE = 10  # hits per page of one kind
@@ -294,7 +295,7 @@ class _Search:
         return [
             Hit(
                 kind=Kind.CONSULTATION,
-                url=f"/vorhaben/{slug}",
+                url=url("consultations.page", slug=slug),
                 title=m.html(title),
                 snippet=m.best(summary, subject, body),
                 consultation_title="",
@@ -322,11 +323,11 @@ class _Search:
         return [
             Hit(
                 kind=Kind.PROPOSAL,
-                url=f"/vorschlaege/{pid}",
+                url=url("proposals.page", proposal_id=pid),
                 title=m.html(title),
                 snippet=m.best(body, place),
                 consultation_title=c_title,
-                consultation_url=f"/vorhaben/{slug}",
+                consultation_url=url("consultations.page", slug=slug),
                 author=None,
                 date=created_at,
             )
@@ -350,15 +351,15 @@ class _Search:
         m = self.markers
         hits = []
         for cid, created_at, proposal_id, p_title, slug, c_title, author, body in rows:
-            target = f"/vorschlaege/{proposal_id}" if proposal_id else f"/vorhaben/{slug}"
+            target = url("proposals.page", proposal_id=proposal_id) if proposal_id else url("consultations.page", slug=slug)
             hits.append(
                 Hit(
                     kind=Kind.COMMENT,
-                    url=f"{target}#comment-{cid}",
+                    url=f"{target}#comment-{cid}",  # the comment's anchor on its page
                     title=escape(p_title if proposal_id else c_title),
                     snippet=m.best(body),
                     consultation_title=c_title,
-                    consultation_url=f"/vorhaben/{slug}",
+                    consultation_url=url("consultations.page", slug=slug),
                     author=author,
                     date=created_at,
                 )

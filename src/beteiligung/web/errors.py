@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 import structlog
 from litestar import Request, Response
@@ -32,6 +31,7 @@ from beteiligung.db import database_unavailable
 from beteiligung.i18n import gettext as _
 from beteiligung.web.context import FALLBACK_ORG, context_defaults
 from beteiligung.web.htmx import is_htmx
+from beteiligung.web.urls import url
 
 log = structlog.get_logger("beteiligung.errors")
 
@@ -161,7 +161,7 @@ def _csrf_form(request: Req) -> Response[Any] | None:
 def http_exception_handler(request: Req, exc: Exception) -> Response[Any]:
     status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
     if isinstance(exc, NotAuthorizedException):
-        target = "/anmelden?next=" + quote(request.url.path if request.method == "GET" else "/", safe="/")
+        target = url("login", query={"next": request.url.path if request.method == "GET" else "/"})
         if _wants_json(request):
             return Response({"status_code": 401, "detail": _("Bitte melden Sie sich an.")}, status_code=401)
         if is_htmx(request):
