@@ -351,7 +351,11 @@ class _Search:
         m = self.markers
         hits = []
         for cid, created_at, proposal_id, p_title, slug, c_title, author, body in rows:
-            target = url("proposals.page", proposal_id=proposal_id) if proposal_id else url("consultations.page", slug=slug)
+            target = (
+                url("proposals.page", proposal_id=proposal_id)
+                if proposal_id
+                else url("consultations.page", slug=slug)
+            )
             hits.append(
                 Hit(
                     kind=Kind.COMMENT,

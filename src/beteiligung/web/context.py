@@ -102,11 +102,7 @@ async def load_request_context(request: Request[Any, Any, Any]) -> None:
         return
     db = get_db(request)
     await ensure_context(request, db)
-    if (
-        request.method == "GET"
-        and not is_htmx(request)
-        and not request.route_handler.opt.get("live")
-    ):
+    if request.method == "GET" and not is_htmx(request) and not request.route_handler.opt.get("live"):
         for hook in _hooks():
             if hook.full_page:
                 await hook.load(request, db)
