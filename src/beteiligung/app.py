@@ -23,8 +23,9 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 
-from beteiligung.accounts.sessions import SessionConfig, make_session_store
+from beteiligung.accounts.sessions import SessionConfig, make_session_store, sweep_expired
 from beteiligung.db import configure_engine, load_models
 from beteiligung.features import install_all
 from beteiligung.i18n.middleware import LocaleMiddleware
@@ -35,8 +36,9 @@ from beteiligung.live.publish import drain
 from beteiligung.mail.service import Mailer
 from beteiligung.meetings.presence import Presence
 from beteiligung.moderation.claims import Claims
+from beteiligung.organisations.queries import get_org_for_host
 from beteiligung.settings import PROJECT_ROOT, Settings
-from beteiligung.web.context import load_request_context
+from beteiligung.web.context import OrgView, load_request_context
 from beteiligung.web.errors import EXCEPTION_HANDLERS
 from beteiligung.web.input_guard import InputGuardMiddleware, StaticFileSystem
 from beteiligung.web.logs import logging_config
@@ -72,7 +74,6 @@ def make_alchemy_config(
         if pool != (10, 20):
             # The session store's engine: a SQLite connection is a thread of its own; without a
             # pool none outlives the request that opened it (or the event loop that owns it).
-            from sqlalchemy.pool import NullPool
 
             config.engine_config.poolclass = NullPool
         engine = config.get_engine()
@@ -151,8 +152,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def on_startup(app: Litestar) -> None:
         """Cache the default organisation's name for error pages (which render without I/O)."""
-        from beteiligung.organisations.queries import get_org_for_host
-        from beteiligung.web.context import OrgView
 
         try:
             async with alchemy_config.get_session() as db:
@@ -169,7 +168,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def housekeeping() -> None:
         """Every 15 minutes, starting 15 minutes after start-up: sweep expired sessions (any
         process may; it is idempotent)."""
-        from beteiligung.accounts.sessions import sweep_expired
 
         while True:
             await asyncio.sleep(15 * 60)

@@ -10,11 +10,22 @@ import getpass
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
 
+from beteiligung.accounts import actions
+from beteiligung.accounts.models import Role
+from beteiligung.accounts.passwords import password_problem
+from beteiligung.app import make_alchemy_config
+from beteiligung.db import utcnow
+from beteiligung.demo.seed import DEMO_LOGINS, empty_demo_database, reset_refusal, seed_demo
 from beteiligung.features import install_all
+from beteiligung.organisations.models import Organisation
 from beteiligung.settings import PROJECT_ROOT, Settings, SettingsError
 
 
@@ -35,7 +46,6 @@ def _with_db(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def alembic_config(settings: Settings) -> Any:
-    from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
@@ -44,20 +54,15 @@ def alembic_config(settings: Settings) -> Any:
 
 
 def migrate_database(settings: Settings, revision: str = "head") -> None:
-    from alembic import command
 
     if settings.is_sqlite:
         db_path = settings.resolved_database_url.split(":///", 1)[1]
         if db_path and db_path != ":memory:":
-            from pathlib import Path
-
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings), revision)
 
 
 async def _seed(settings: Settings) -> bool:
-    from beteiligung.app import make_alchemy_config
-    from beteiligung.demo.seed import seed_demo
 
     config = make_alchemy_config(settings)
     try:
@@ -129,8 +134,6 @@ def seed_demo_cmd(reset: bool, yes: bool, yes_really: bool) -> None:
 
 
 async def _reset_refusal(settings: Settings) -> str | None:
-    from beteiligung.app import make_alchemy_config
-    from beteiligung.demo.seed import reset_refusal
 
     config = make_alchemy_config(settings)
     try:
@@ -141,8 +144,6 @@ async def _reset_refusal(settings: Settings) -> str | None:
 
 
 async def _empty(settings: Settings) -> None:
-    from beteiligung.app import make_alchemy_config
-    from beteiligung.demo.seed import empty_demo_database
 
     config = make_alchemy_config(settings)
     try:
@@ -164,7 +165,6 @@ def create_user_cmd(
     email: str, display_name: str, role: str, org_slug: str | None, password: str | None
 ) -> None:
     """Create a verified account with a role in an organisation."""
-    from beteiligung.accounts.passwords import password_problem
 
     settings = _settings()
     password = password or getpass.getpass("Passwort: ")
@@ -174,13 +174,6 @@ def create_user_cmd(
         sys.exit(2)
 
     async def _run() -> None:
-        from sqlalchemy import select
-
-        from beteiligung.accounts import actions
-        from beteiligung.accounts.models import Role
-        from beteiligung.app import make_alchemy_config
-        from beteiligung.db import utcnow
-        from beteiligung.organisations.models import Organisation
 
         config = make_alchemy_config(settings)
         try:
@@ -217,9 +210,7 @@ def create_user_cmd(
 @click.option("--workers", type=int, default=None)
 def run(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate, load the demo into an empty database, and serve."""
-    import uvicorn
-
-    from beteiligung.demo.seed import DEMO_LOGINS
+    import uvicorn  # the server only for `run`: the other commands start without it
 
     settings = _settings(host=host, port=port, workers=workers)
     migrate_database(settings)

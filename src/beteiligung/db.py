@@ -15,6 +15,9 @@ from typing import Annotated, Any, Self
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Enum
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import mapped_column
 
 Base = BigIntAuditBase
@@ -115,10 +118,7 @@ def dialect_name(db: Any) -> str:
 def upsert_insert(db: Any) -> Any:
     """The dialect's ``insert`` construct, which has ``on_conflict_do_nothing/_update``."""
     if dialect_name(db) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
 
@@ -154,7 +154,6 @@ def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the database could not be reached or did not answer in time
     (refused, reset, timed out, cancelled by the statement timeout, locked, file unopenable), as
     opposed to a bug or a constraint. Such a request gets the 503 page that keeps the input."""
-    from sqlalchemy import exc as sa_exc
 
     seen: set[int] = set()
     current: BaseException | None = exc

@@ -3,23 +3,23 @@ imports every feature. Their order is the order of their routes, sections and ho
 
 from __future__ import annotations
 
+from beteiligung.accounts.feature import FEATURE as accounts
+from beteiligung.comments.feature import FEATURE as comments
+from beteiligung.consultations.feature import FEATURE as consultations
+from beteiligung.health.feature import FEATURE as health
+from beteiligung.live.feature import FEATURE as live
+from beteiligung.meetings.feature import FEATURE as meetings
+from beteiligung.moderation.feature import FEATURE as moderation
+from beteiligung.notifications.feature import FEATURE as notifications
+from beteiligung.organisations.feature import FEATURE as organisations
+from beteiligung.proposals.feature import FEATURE as proposals
 from beteiligung.registry import Feature, Registry, install
+from beteiligung.search.feature import FEATURE as search
+from beteiligung.surveys.feature import FEATURE as surveys
 
 
 def all_features() -> list[Feature]:
-    from beteiligung.accounts.feature import FEATURE as accounts
-    from beteiligung.comments.feature import FEATURE as comments
-    from beteiligung.consultations.feature import FEATURE as consultations
-    from beteiligung.health.feature import FEATURE as health
-    from beteiligung.live.feature import FEATURE as live
-    from beteiligung.meetings.feature import FEATURE as meetings
     from beteiligung.mine.feature import FEATURE as mine  # composition root: imports every feature
-    from beteiligung.moderation.feature import FEATURE as moderation
-    from beteiligung.notifications.feature import FEATURE as notifications
-    from beteiligung.organisations.feature import FEATURE as organisations
-    from beteiligung.proposals.feature import FEATURE as proposals
-    from beteiligung.search.feature import FEATURE as search
-    from beteiligung.surveys.feature import FEATURE as surveys
 
     return [
         organisations,

@@ -19,7 +19,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from beteiligung.settings import Settings
 
@@ -27,10 +32,6 @@ from beteiligung.settings import Settings
 def make_redis(settings: Settings) -> Redis | None:
     if not settings.redis_url:
         return None
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
 
     pool = BlockingConnectionPool.from_url(
         settings.redis_url, max_connections=64, timeout=5, health_check_interval=15
@@ -86,7 +87,6 @@ class RedisOutage:
 
 
 def _log() -> Any:
-    import structlog
 
     return structlog.get_logger("beteiligung.infra")
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import gettext as _gettext
 from contextvars import ContextVar
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 
 LOCALES = ("de", "en")
 DEFAULT_LOCALE = "de"
@@ -47,7 +54,6 @@ def known_msgids() -> frozenset[str]:
     marked safe. That is what keeps staff text such as ``</select><div hx-post=…>`` or "40 %"
     from becoming markup or crashing a page.
     """
-    from babel.messages.pofile import read_po
 
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
         catalog = read_po(fh)
@@ -101,7 +107,6 @@ TIMEZONE = "Europe/Berlin"
 
 
 def local_tz():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
 
     return ZoneInfo(TIMEZONE)
 
@@ -112,9 +117,6 @@ def format_datetime(value: object, fmt: str = "datetime") -> str:
     fmt: ``datetime`` ("12. März 2027, 18:00 Uhr"), ``date`` ("12. März 2027"), ``short``
     ("12.03.27, 18:00"), ``time`` ("18:00 Uhr"), ``iso`` (for ``<time datetime>``).
     """
-    from datetime import datetime
-
-    from babel.dates import format_date, format_time
 
     if not isinstance(value, datetime):
         return ""
@@ -156,7 +158,6 @@ def _rounded(value: object, digits: int) -> Decimal | None:
 def format_number(value: object, digits: int = 2) -> str:
     """A number in the visitor's language, at most ``digits`` decimals: "4,05" / "4.05",
     "1.234" / "1,234". Anything that is not a number is shown as it is ("" for None)."""
-    from babel.numbers import format_decimal
 
     number = _rounded(value, digits)
     if number is None:
@@ -167,7 +168,6 @@ def format_number(value: object, digits: int = 2) -> str:
 def format_percent(value: object, digits: int = 1) -> str:
     """A share given in percent (0–100) in the visitor's language: "53,1 %" (with a narrow
     no-break space, so the sign never wraps onto the next line) / "53.1%"."""
-    from babel.numbers import format_percent as babel_percent
 
     number = _rounded(value, digits)
     if number is None:

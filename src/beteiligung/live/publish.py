@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from beteiligung.live.broker import _coalesce_tasks
 from beteiligung.live.events import LiveEvent
 
 log = structlog.get_logger("beteiligung.live")
@@ -59,7 +60,6 @@ def _drop_on_rollback(session: Session, previous_transaction: object) -> None:
 
 async def drain() -> None:
     """Wait for publishes in flight (tests, shutdown)."""
-    from beteiligung.live.broker import _coalesce_tasks
 
     while _tasks or _coalesce_tasks:
         await asyncio.gather(*list(_tasks), *list(_coalesce_tasks), return_exceptions=True)

@@ -100,6 +100,7 @@ def _form_modules() -> Iterator[ModuleType]:
 
 
 def _field_strings() -> Iterator[tuple[str, str]]:
+    # a development tool below web reads the forms: the one ignore_imports entry
     from beteiligung.web.forms import Field, Form
 
     fields: list[tuple[Field, str]] = []

@@ -10,15 +10,20 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from beteiligung.accounts.permissions import Perm, can
 from beteiligung.consultations.models import Consultation, Topic
+from beteiligung.consultations.permissions import enforce, why_not_view
 from beteiligung.consultations.states import Visibility
 from beteiligung.db import LabelledEnum
+from beteiligung.moderation.models import Review
+from beteiligung.moderation.reasons import placeholder
 from beteiligung.proposals.models import AnswerState, Proposal, ProposalVersion, Support
+from beteiligung.web.errors import PublicHTTPException
 from beteiligung.web.paging import Page
 
 __all__ = ["Page"]  # moved to web/paging.py; importers elsewhere still name it here
@@ -137,9 +142,6 @@ async def get_consultation_topics(db: AsyncSession, consultation: Consultation) 
 async def access_proposal(db: AsyncSession, actor: Any, org_id: int, proposal_id: int) -> Proposal:
     """The proposal with author, topic and consultation (and its phases), if it belongs to the
     organisation and its consultation is visible to the actor; else 404."""
-    from litestar.exceptions import NotFoundException
-
-    from beteiligung.consultations.permissions import enforce, why_not_view
 
     proposal = await get_proposal(db, proposal_id)
     if proposal is None or proposal.consultation.organisation_id != org_id:
@@ -147,10 +149,6 @@ async def access_proposal(db: AsyncSession, actor: Any, org_id: int, proposal_id
     enforce(why_not_view(actor, proposal.consultation))
     if not proposal.is_public and not can(actor, Perm.MODERATION_QUEUE_REVIEW):
         if proposal.visibility == Visibility.HIDDEN:
-            from beteiligung.moderation.models import Review
-            from beteiligung.moderation.reasons import placeholder
-            from beteiligung.web.errors import PublicHTTPException
-
             rule = await db.scalar(select(Review.rule).where(Review.proposal_id == proposal.id))
             raise PublicHTTPException(status_code=410, detail=placeholder(rule))
         if proposal.author_id is None or proposal.author_id != actor.user_id:

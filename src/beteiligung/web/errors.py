@@ -153,7 +153,7 @@ def _csrf_form(request: Req) -> Response[Any] | None:
     )
     _load_context(request)
     block = "form" if is_htmx(request) else None
-    from beteiligung.web.responses import render
+    from beteiligung.web.responses import render  # responses imports this module (Refused)
 
     return render(request, template, {"form": form}, block=block, status=403)
 
